@@ -1,0 +1,2 @@
+#pragma once
+namespace pita::cli { int run(int argc, char** argv); }

@@ -1,0 +1,7 @@
+if(PITA_USE_CCACHE)
+  find_program(PITA_CCACHE ccache)
+  if(PITA_CCACHE)
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${PITA_CCACHE})
+    message(STATUS "pita: compiling through ${PITA_CCACHE}")
+  endif()
+endif()

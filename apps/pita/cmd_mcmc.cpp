@@ -42,6 +42,7 @@ int run_mcmc(const CommonArgs& args) {
   MalaOptions mala;
   mala.initial_step_size = node.get_double("step_size", mala.initial_step_size);
   mala.target_acceptance = node.get_double("target_acceptance", mala.target_acceptance);
+  mala.drift_clip = node.get_double("drift_clip", mala.drift_clip);
   ParallelTemperingOptions pt;
   pt.temperatures = node.get_double_list("temperatures", {1.0});
   pt.chains_per_temperature = node.get_int("n_chains", pt.chains_per_temperature);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -28,21 +29,30 @@ DoubleWell::DoubleWell(DoubleWellParams params) : params_(params) {
         fmt::format("regulariser: got {}; expected a finite value >= 0.", params_.regulariser));
   }
   for (const auto& [key, value] : {std::pair<const char*, double>{"a", params_.a},
-                                   {"b", params_.b}, {"c", params_.c}, {"d0", params_.d0}}) {
-    if (!std::isfinite(value)) issues.push_back(fmt::format("{}: got {}; expected finite.", key, value));
+                                   {"b", params_.b},
+                                   {"c", params_.c},
+                                   {"d0", params_.d0}}) {
+    if (!std::isfinite(value))
+      issues.push_back(fmt::format("{}: got {}; expected finite.", key, value));
   }
   PITA_CHECK(issues.empty(), "[double_well] invalid parameters: {}", fmt::join(issues, " "));
 }
 
 nlohmann::json DoubleWell::config() const {
-  return {{"type", "double_well"}, {"n_particles", params_.n_particles},
-          {"spatial_dim", params_.spatial_dim}, {"a", params_.a},
-          {"b", params_.b},        {"c", params_.c},
-          {"d0", params_.d0},      {"tau", params_.tau},
+  return {{"type", "double_well"},
+          {"n_particles", params_.n_particles},
+          {"spatial_dim", params_.spatial_dim},
+          {"a", params_.a},
+          {"b", params_.b},
+          {"c", params_.c},
+          {"d0", params_.d0},
+          {"tau", params_.tau},
           {"regulariser", params_.regulariser}};
 }
 
-at::Tensor DoubleWell::compute_energy(const at::Tensor& x) const { return evaluate(x, false).energy; }
+at::Tensor DoubleWell::compute_energy(const at::Tensor& x) const {
+  return evaluate(x, false).energy;
+}
 
 EnergyAndForce DoubleWell::compute_energy_and_force(const at::Tensor& x) const {
   return evaluate(x, true);

@@ -14,12 +14,12 @@ namespace pita {
 struct DoubleWellParams {
   int64_t n_particles = 4;
   int64_t spatial_dim = 2;
-  double a = 0.0;              ///< linear coefficient
-  double b = -4.0;             ///< quadratic coefficient
-  double c = 0.9;              ///< quartic coefficient
-  double d0 = 4.0;             ///< pair distance offset
-  double tau = 1.0;            ///< divides the energy
-  double regulariser = 1e-6;   ///< added to |x_i − x_j|² inside the sqrt
+  double a = 0.0;             ///< linear coefficient
+  double b = -4.0;            ///< quadratic coefficient
+  double c = 0.9;             ///< quartic coefficient
+  double d0 = 4.0;            ///< pair distance offset
+  double tau = 1.0;           ///< divides the energy
+  double regulariser = 1e-6;  ///< added to |x_i − x_j|² inside the sqrt
 };
 
 /// Pairwise double-well energy, translation and rotation invariant. Energy and analytic forces

@@ -31,6 +31,7 @@ std::unique_ptr<Energy> make_energy(const ConfigNode& node) {
     p.c = node.get_double("c", p.c);
     p.d0 = node.get_double("d0", p.d0);
     p.tau = node.get_double("tau", p.tau);
+    p.regulariser = node.get_double("regulariser", p.regulariser);
     return std::make_unique<DoubleWell>(p);
   }
   if (type == "gmm") return GaussianMixture::pita_gmm40();

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -46,11 +45,11 @@ GaussianMixture::GaussianMixture(at::Tensor means, at::Tensor variances, at::Ten
   // Shapes first (values cannot be checked against a wrong shape), then every value problem at
   // once, so a bad config is fixed in one round.
   std::vector<std::string> issues;
-  const bool means_ok = means.defined() && means.dim() == 2 && means.size(0) >= 1 &&
-                        means.size(1) >= 1;
+  const bool means_ok =
+      means.defined() && means.dim() == 2 && means.size(0) >= 1 && means.size(1) >= 1;
   if (!means_ok) {
-    issues.push_back(fmt::format("means: got shape {}; expected [K, d] with K, d >= 1.",
-                                 shape_of(means)));
+    issues.push_back(
+        fmt::format("means: got shape {}; expected [K, d] with K, d >= 1.", shape_of(means)));
   }
   const int64_t k = means_ok ? means.size(0) : -1;
   if (!variances.defined() || variances.dim() != 1 || (means_ok && variances.size(0) != k)) {
@@ -82,9 +81,9 @@ GaussianMixture::GaussianMixture(at::Tensor means, at::Tensor variances, at::Ten
   const auto bad_w = (~weights_.isfinite()).logical_or(weights_ < 0).nonzero();
   if (bad_w.numel() > 0) {
     const int64_t i = bad_w[0][0].item<int64_t>();
-    issues.push_back(fmt::format(
-        "weights: got {} at component {} ({} bad in all); expected finite values >= 0.",
-        weights_[i].item<double>(), i, bad_w.size(0)));
+    issues.push_back(
+        fmt::format("weights: got {} at component {} ({} bad in all); expected finite values >= 0.",
+                    weights_[i].item<double>(), i, bad_w.size(0)));
   } else if (weights_.sum().item<double>() <= 0) {
     issues.emplace_back(
         "weights: got all zeros; expected a positive sum. Weights are normalised inside, so "
@@ -98,7 +97,7 @@ std::unique_ptr<GaussianMixture> GaussianMixture::pita_gmm40() {
   constexpr int64_t kModes = 40;
   constexpr double kLocScaling = 40.0;
   // A fresh CPU generator seeded 0 is the state torch.manual_seed(0) leaves. The draw and the
-  // affine map stay in float32, as in fab's GMM, so the means match the reference bit for bit.
+  // affine map stay in float32, op for op as in fab's GMM, so the means are the reference's.
   at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(0);
   at::Tensor means = (at::rand({kModes, 2}, gen, at::kFloat) - 0.5) * 2 * kLocScaling;
   const double std_dev = std::log1p(std::exp(1.0));  // softplus(1)
@@ -114,16 +113,16 @@ nlohmann::json GaussianMixture::config() const {
 void GaussianMixture::check_input(const at::Tensor& x, const at::Tensor& h,
                                   const char* function) const {
   PITA_CHECK(x.defined() && x.dim() == 2 && x.size(1) == dim_,
-             "[gmm] {}: wrong x shape: got {}; expected [batch, {}] (flat).", function,
-             shape_of(x), dim_);
+             "[gmm] {}: wrong x shape: got {}; expected [batch, {}] (flat).", function, shape_of(x),
+             dim_);
   PITA_CHECK(x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble,
              "[gmm] {}: unsupported dtype: got {}; expected float32 or float64.", function,
              c10::toString(x.scalar_type()));
-  PITA_CHECK(h.defined() && (h.dim() == 0 || (h.dim() == 1 && (h.size(0) == 1 ||
-                                                               h.size(0) == x.size(0)))),
-             "[gmm] {}: wrong h shape: got {}; expected a 0-d tensor or [{}] (one noise "
-             "variance per row).",
-             function, shape_of(h), x.size(0));
+  PITA_CHECK(
+      h.defined() && (h.dim() == 0 || (h.dim() == 1 && (h.size(0) == 1 || h.size(0) == x.size(0)))),
+      "[gmm] {}: wrong h shape: got {}; expected a 0-d tensor or [{}] (one noise "
+      "variance per row).",
+      function, shape_of(h), x.size(0));
 }
 
 GaussianMixture::Terms GaussianMixture::terms(const at::Tensor& x, const at::Tensor& h) const {
@@ -135,8 +134,8 @@ GaussianMixture::Terms GaussianMixture::terms(const at::Tensor& x, const at::Ten
   t.diff = x.unsqueeze(1) - means_.to(device, dtype).unsqueeze(0);
   t.sq = t.diff.square().sum(-1);
   // log w is taken in float64 first, so a zero weight is exactly −inf in either dtype.
-  t.log_joint = weights_.log().to(device, dtype).unsqueeze(0) -
-                0.5 * d * (kTwoPi * t.var).log() - t.sq / (2.0 * t.var);
+  t.log_joint = weights_.log().to(device, dtype).unsqueeze(0) - 0.5 * d * (kTwoPi * t.var).log() -
+                t.sq / (2.0 * t.var);
   return t;
 }
 
@@ -192,12 +191,12 @@ at::Tensor GaussianMixture::mode_assignment(const at::Tensor& x) const {
              "[batch, 1, {}].",
              shape_of(x), dim_, dim_);
   const at::Tensor flat = x.reshape({x.size(0), dim_});
-  check_input(flat, at::zeros({}, flat.options()), "mode_assignment");
-  return terms(flat, at::zeros({}, flat.options())).log_joint.argmax(1);
+  const at::Tensor h0 = at::zeros({}, flat.options());
+  check_input(flat, h0, "mode_assignment");
+  return terms(flat, h0).log_joint.argmax(1);
 }
 
-std::unique_ptr<GaussianMixture> GaussianMixture::tempered_approximation(
-    double temperature) const {
+std::unique_ptr<GaussianMixture> GaussianMixture::tempered_approximation(double temperature) const {
   PITA_CHECK(std::isfinite(temperature) && temperature > 0,
              "[gmm] tempered_approximation: temperature: got {}; expected a finite T > 0.",
              temperature);
@@ -205,9 +204,9 @@ std::unique_ptr<GaussianMixture> GaussianMixture::tempered_approximation(
   const auto d = static_cast<double>(dim_);
   // Mode k of p^{1/T}: (w_k N_k)^{1/T} integrates to w_k^{1/T} (2π v_k)^{d(1−1/T)/2} T^{d/2};
   // the common T^{d/2} cancels on normalising.
-  const at::Tensor log_w = inv_t * weights_.log() + 0.5 * d * (1.0 - inv_t) * (kTwoPi * variances_).log();
-  return std::make_unique<GaussianMixture>(means_, variances_ * temperature,
-                                           at::softmax(log_w, 0));
+  const at::Tensor log_w =
+      inv_t * weights_.log() + 0.5 * d * (1.0 - inv_t) * (kTwoPi * variances_).log();
+  return std::make_unique<GaussianMixture>(means_, variances_ * temperature, at::softmax(log_w, 0));
 }
 
 at::Tensor GaussianMixture::compute_energy(const at::Tensor& x) const {

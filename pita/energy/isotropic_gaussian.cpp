@@ -31,7 +31,8 @@ IsotropicGaussian::IsotropicGaussian(int64_t n_particles, int64_t spatial_dim, d
 }
 
 nlohmann::json IsotropicGaussian::config() const {
-  return {{"type", "isotropic_gaussian"},
+  // "gaussian" is the factory's type key, so run.json round-trips through make_energy().
+  return {{"type", "gaussian"},
           {"n_particles", n_particles_},
           {"spatial_dim", spatial_dim_},
           {"variance", variance_}};
@@ -45,17 +46,18 @@ at::Tensor IsotropicGaussian::noised_variance(const at::Tensor& x, const at::Ten
   PITA_CHECK(x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble,
              "[isotropic_gaussian] {}: unsupported dtype: got {}; expected float32 or float64.",
              function, c10::toString(x.scalar_type()));
-  PITA_CHECK(h.defined() && (h.dim() == 0 || (h.dim() == 1 && (h.size(0) == 1 ||
-                                                               h.size(0) == x.size(0)))),
-             "[isotropic_gaussian] {}: wrong h shape: got {}; expected a 0-d tensor or [{}] "
-             "(one noise variance per row).",
-             function, shape_of(h), x.size(0));
+  PITA_CHECK(
+      h.defined() && (h.dim() == 0 || (h.dim() == 1 && (h.size(0) == 1 || h.size(0) == x.size(0)))),
+      "[isotropic_gaussian] {}: wrong h shape: got {}; expected a 0-d tensor or [{}] "
+      "(one noise variance per row).",
+      function, shape_of(h), x.size(0));
   return h.to(x.device(), x.scalar_type()).reshape({-1}) + variance_;
 }
 
 at::Tensor IsotropicGaussian::log_prob(const at::Tensor& x, const at::Tensor& h) const {
   const at::Tensor v = noised_variance(x, h, "log_prob");
-  return -x.square().sum(1) / (2.0 * v) - 0.5 * static_cast<double>(flat_dim()) * (kTwoPi * v).log();
+  return -x.square().sum(1) / (2.0 * v) -
+         0.5 * static_cast<double>(flat_dim()) * (kTwoPi * v).log();
 }
 
 at::Tensor IsotropicGaussian::score(const at::Tensor& x, const at::Tensor& h) const {

@@ -22,7 +22,7 @@ class IsotropicGaussian final : public Energy, public NoisedDensity {
   int64_t n_particles() const override { return n_particles_; }
   int64_t spatial_dim() const override { return spatial_dim_; }
   bool translation_invariant() const override { return false; }
-  /// {type: "isotropic_gaussian", n_particles, spatial_dim, variance}
+  /// {type: "gaussian" (the factory key), n_particles, spatial_dim, variance}
   nlohmann::json config() const override;
   double variance() const { return variance_; }
 

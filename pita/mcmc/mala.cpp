@@ -24,6 +24,8 @@ Mala::Mala(const Energy& energy, MalaOptions options, std::vector<double> temper
     PITA_CHECK(t > 0 && std::isfinite(t), "[mala] temperature: got {}; expected > 0.", t);
   PITA_CHECK(options_.initial_step_size > 0,
              "[mala] step_size: got {}; expected > 0 (e.g. 1e-4).", options_.initial_step_size);
+  PITA_CHECK(options_.drift_clip >= 0, "[mala] drift_clip: got {}; expected >= 0 (0 = off).",
+             options_.drift_clip);
   PITA_CHECK(options_.target_acceptance > 0 && options_.target_acceptance < 1,
              "[mala] target_acceptance: got {}; expected in (0, 1), e.g. 0.574.",
              options_.target_acceptance);
@@ -72,6 +74,20 @@ ChainState Mala::init(const at::Tensor& x0) const {
   return s;
 }
 
+at::Tensor Mala::drift(const at::Tensor& force, const at::Tensor& delta3,
+                       const at::Tensor& temp3) const {
+  at::Tensor d = 0.5 * delta3 * force / temp3;
+  if (options_.drift_clip > 0) {
+    const double dim = static_cast<double>(energy_.spatial_dim());
+    const at::Tensor limit = options_.drift_clip * (delta3 * dim).sqrt();  // [C, 1, 1]
+    const at::Tensor norm = d.norm(2, -1, /*keepdim=*/true).clamp_min(1e-300);
+    d = d * (limit / norm).clamp_max(1.0);
+    // Capping breaks Σ_i drift_i = 0; project back so chains stay in the mean-free subspace.
+    if (energy_.translation_invariant()) d = remove_mean(d);
+  }
+  return d;
+}
+
 at::Tensor Mala::step(ChainState& s, at::Generator& gen, bool adapt) {
   const auto opts = s.x.options();
   const int64_t c = n_chains();
@@ -85,13 +101,11 @@ at::Tensor Mala::step(ChainState& s, at::Generator& gen, bool adapt) {
 
   at::Tensor noise = at::randn(s.x.sizes(), gen, opts);
   if (energy_.translation_invariant()) noise = remove_mean(noise);
-  // Forces of a translation-invariant energy are already mean-free, so x' stays mean-free.
-  const at::Tensor drift = 0.5 * delta3 * s.force / temp3;
-  at::Tensor x_new = s.x + drift + delta3.sqrt() * noise;
+  at::Tensor x_new = s.x + drift(s.force, delta3, temp3) + delta3.sqrt() * noise;
   EnergyAndForce prop = energy_.energy_and_force(x_new);
 
-  // log q(a|b) = −|a − b − (δ/2)∇log p(b)|² / (2δ); the forward residual is sqrt(δ)ξ.
-  const at::Tensor back = s.x - x_new - 0.5 * delta3 * prop.force / temp3;
+  // log q(a|b) = −|a − b − drift(b)|² / (2δ); the forward residual is sqrt(δ)ξ.
+  const at::Tensor back = s.x - x_new - drift(prop.force, delta3, temp3);
   const at::Tensor log_q_back = -back.pow(2).sum({1, 2}) / (2.0 * delta);
   const at::Tensor log_q_fwd = -0.5 * noise.pow(2).sum({1, 2});
   at::Tensor log_alpha = -(prop.energy - s.energy) / temp + log_q_back - log_q_fwd;

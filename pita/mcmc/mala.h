@@ -14,6 +14,11 @@ struct MalaOptions {
   double initial_step_size = 1e-4;   ///< δ: x' = x + (δ/2)∇log p + sqrt(δ)ξ
   double target_acceptance = 0.574;  ///< asymptotically optimal for MALA (Roberts & Rosenthal)
   double adaptation_rate = 1.0;      ///< Robbins–Monro gain a in log δ += a/sqrt(k+1)·(acc − target)
+  /// Caps each particle's drift (δ/2)∇log p at drift_clip·sqrt(δ·spatial_dim), i.e. a few noise
+  /// scales; 0 disables. Without it a chain that reaches a steep wall (LJ near-overlap) proposes
+  /// huge jumps that are always rejected and freezes there. The capped drift is a deterministic
+  /// function of the state used in both proposal densities, so the chain stays exact (tamed MALA).
+  double drift_clip = 3.0;
   double min_step_size = 1e-12;
   double max_step_size = 10.0;
 };
@@ -52,6 +57,9 @@ class Mala {
   const Energy& energy() const { return energy_; }
 
  private:
+  /// (δ/2)∇log p, capped per particle as options_.drift_clip says. [chains, n, d]
+  at::Tensor drift(const at::Tensor& force, const at::Tensor& delta3, const at::Tensor& temp3) const;
+
   const Energy& energy_;
   MalaOptions options_;
   std::vector<double> temperatures_;

@@ -87,7 +87,9 @@ TEST(GaussianMixture, ConstructorRejectsWrongShapesWithAClearMessage) {
               HasSubstr("means: got shape [3]; expected [K, d]"));
   EXPECT_THAT(error_message([&] { GaussianMixture(means, at::ones({2}, kF64), ones3); }),
               HasSubstr("variances: got shape [2]; expected [3]"));
-  EXPECT_THAT(error_message([&] { GaussianMixture(means, ones3, at::ones({3, 1}, kF64)); }),
+  EXPECT_THAT(error_message([&] {
+                GaussianMixture(means, ones3, at::ones({3, 1}, kF64));
+              }),
               HasSubstr("weights: got shape [3, 1]; expected [3]"));
 }
 
@@ -104,18 +106,16 @@ TEST(GaussianMixture, ConstructorReportsEveryBadValueAtOnce) {
 
 TEST(GaussianMixture, ConstructorRejectsAllZeroWeights) {
   EXPECT_THAT(error_message([] {
-                GaussianMixture(at::zeros({2, 2}, kF64), at::ones({2}, kF64),
-                                at::zeros({2}, kF64));
+                GaussianMixture(at::zeros({2, 2}, kF64), at::ones({2}, kF64), at::zeros({2}, kF64));
               }),
               HasSubstr("weights: got all zeros; expected a positive sum"));
 }
 
 TEST(GaussianMixture, ConstructorRejectsNonFiniteMeans) {
   const at::Tensor means = at::tensor({0.0, NAN}, kF64).view({1, 2});
-  EXPECT_THAT(error_message([&] {
-                GaussianMixture(means, at::ones({1}, kF64), at::ones({1}, kF64));
-              }),
-              HasSubstr("means: got non-finite entries"));
+  EXPECT_THAT(
+      error_message([&] { GaussianMixture(means, at::ones({1}, kF64), at::ones({1}, kF64)); }),
+      HasSubstr("means: got non-finite entries"));
 }
 
 TEST(GaussianMixture, Gmm40MeansAreDeterministicAndInsideTheBox) {
@@ -185,16 +185,15 @@ TEST(GaussianMixture, NoisedMarginalMatchesNumericalConvolution) {
   const int64_t closest = pair_dist.argmin().item<int64_t>();
   const int64_t i = closest / 40;
   const int64_t j = closest % 40;
-  const at::Tensor xs = at::stack({m[0], m[0] + at::tensor({0.7, -1.1}, kF64),
-                                   0.5 * (m[i] + m[j]), at::zeros({2}, kF64)});
+  const at::Tensor xs = at::stack(
+      {m[0], m[0] + at::tensor({0.7, -1.1}, kF64), 0.5 * (m[i] + m[j]), at::zeros({2}, kF64)});
   const double step = 0.25;
   for (double h : {0.5, 2.0}) {
     const double half_width = 12.0 * std::sqrt(h) + 1.0;
     for (int64_t r = 0; r < xs.size(0); ++r) {
       const at::Tensor x = xs[r];
       const at::Tensor y = grid_points(-half_width, half_width, step) + x;
-      const at::Tensor kernel =
-          (-(x - y).square().sum(1) / (2 * h)).exp() / (2 * M_PI * h);
+      const at::Tensor kernel = (-(x - y).square().sum(1) / (2 * h)).exp() / (2 * M_PI * h);
       const double quadrature =
           (gmm->log_prob(y, scalar_h(0.0)).exp() * kernel).sum().item<double>() * step * step;
       const double exact = gmm->log_prob(x.unsqueeze(0), scalar_h(h)).exp().item<double>();
@@ -235,8 +234,8 @@ TEST(GaussianMixture, LaplacianMatchesFiniteDifferenceLaplacian) {
       at::Tensor xm = x.clone();
       xp.select(1, j).add_(eps);
       xm.select(1, j).sub_(eps);
-      fd += (gmm->log_prob(xp, scalar_h(h)) - 2 * lp + gmm->log_prob(xm, scalar_h(h))) /
-            (eps * eps);
+      fd +=
+          (gmm->log_prob(xp, scalar_h(h)) - 2 * lp + gmm->log_prob(xm, scalar_h(h))) / (eps * eps);
     }
     const at::Tensor lap = gmm->laplacian(x, scalar_h(h));
     EXPECT_TRUE(at::allclose(lap, fd, 0, 1e-5))
@@ -275,9 +274,13 @@ TEST(GaussianMixture, PerRowNoiseMatchesOneRowAtATime) {
 
 TEST(GaussianMixture, NoisedQueriesRejectWrongShapes) {
   const auto gmm = overlapping_mixture();
-  EXPECT_THAT(error_message([&] { gmm->log_prob(at::zeros({4, 3}, kF64), scalar_h(0)); }),
+  EXPECT_THAT(error_message([&] {
+                gmm->log_prob(at::zeros({4, 3}, kF64), scalar_h(0));
+              }),
               HasSubstr("[gmm] log_prob: wrong x shape: got [4, 3]; expected [batch, 2]"));
-  EXPECT_THAT(error_message([&] { gmm->score(at::zeros({4, 2}, kF64), at::zeros({3}, kF64)); }),
+  EXPECT_THAT(error_message([&] {
+                gmm->score(at::zeros({4, 2}, kF64), at::zeros({3}, kF64));
+              }),
               HasSubstr("[gmm] score: wrong h shape: got [3]; expected a 0-d tensor or [4]"));
   EXPECT_THAT(error_message([&] {
                 gmm->laplacian(at::zeros({4, 2}, at::kInt), scalar_h(0));
@@ -293,8 +296,8 @@ TEST(GaussianMixture, EnergyIsMinusLogProbAtZeroNoise) {
   const at::Tensor e = gmm->energy(x.view({16, 1, 2}));
   EXPECT_TRUE(at::allclose(e, -gmm->log_prob(x, scalar_h(0)), 0, 1e-13));
   // At a lone mode the density is ~w/(2πv): a hand value that pins the normaliser.
-  const auto single = GaussianMixture(at::zeros({1, 2}, kF64), at::full({1}, 0.5, kF64),
-                                      at::ones({1}, kF64));
+  const auto single =
+      GaussianMixture(at::zeros({1, 2}, kF64), at::full({1}, 0.5, kF64), at::ones({1}, kF64));
   EXPECT_NEAR(single.energy(at::zeros({1, 1, 2}, kF64)).item<double>(), std::log(2 * M_PI * 0.5),
               1e-15);
 }
@@ -330,7 +333,9 @@ TEST(GaussianMixture, EnergyCountsOneEvaluationPerRow) {
 
 TEST(GaussianMixture, EnergyRejectsFlatInput) {
   const auto gmm = overlapping_mixture();
-  EXPECT_THAT(error_message([&] { gmm->energy(at::zeros({4, 2}, kF64)); }),
+  EXPECT_THAT(error_message([&] {
+                gmm->energy(at::zeros({4, 2}, kF64));
+              }),
               HasSubstr("wrong input shape: got [4, 2]; expected [batch, 1, 2]"));
 }
 
@@ -436,9 +441,11 @@ TEST(GaussianMixture, ModeAssignmentReturnsTheModeAtEachMean) {
   const auto gmm = GaussianMixture::pita_gmm40();
   const at::Tensor expected = at::arange(40, at::kLong);
   EXPECT_TRUE(at::equal(gmm->mode_assignment(gmm->means()), expected));
-  EXPECT_TRUE(at::equal(gmm->mode_assignment(gmm->means().view({40, 1, 2}).to(at::kFloat)),
-                        expected));
-  EXPECT_THAT(error_message([&] { gmm->mode_assignment(at::zeros({4, 3}, kF64)); }),
+  EXPECT_TRUE(
+      at::equal(gmm->mode_assignment(gmm->means().view({40, 1, 2}).to(at::kFloat)), expected));
+  EXPECT_THAT(error_message([&] {
+                gmm->mode_assignment(at::zeros({4, 3}, kF64));
+              }),
               HasSubstr("[gmm] mode_assignment: wrong x shape: got [4, 3]"));
 }
 

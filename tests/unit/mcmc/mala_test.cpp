@@ -97,6 +97,27 @@ TEST(Mala, KeepsTranslationInvariantChainsMeanFree) {
   EXPECT_LT(s.x.mean(1).abs().max().item<double>(), 1e-10);
 }
 
+TEST(Mala, CappedDriftLetsAChainLeaveASteepWall) {
+  // Two LJ particles at r = 0.7 (E ≈ +135, |F| ≈ 1e3) with the step size a T = 4 chain adapts to:
+  // the uncapped drift jumps ~20 length units and is always rejected; the capped one escapes.
+  LennardJonesParams p;
+  p.n_particles = 2;
+  LennardJones lj(p);
+  auto accepted = [&](double clip) {
+    MalaOptions o;
+    o.initial_step_size = 0.04;
+    o.drift_clip = clip;
+    Mala mala(lj, o, std::vector<double>(64, 4.0), std::vector<int64_t>(64, 0));
+    at::Tensor x0 = at::zeros({64, 2, 3}, at::kDouble);
+    x0.select(1, 1).select(1, 0).fill_(0.7);
+    ChainState s = mala.init(x0);
+    at::Generator gen = make_generator(31);
+    return mala.step(s, gen, false).sum().item<int64_t>();
+  };
+  EXPECT_EQ(accepted(0.0), 0);
+  EXPECT_GT(accepted(3.0), 16);
+}
+
 TEST(ParallelTempering, RejectsBadLadderWithClearMessage) {
   LennardJones lj;
   ParallelTemperingOptions o;

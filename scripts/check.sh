@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The README's second command, and exactly what CI runs: install what is missing, build
+# everything with warnings as errors, run the unit and statistical tests and a benchmark smoke
+# pass. The slow 'validation' label is opt-in (-DPITA_VALIDATION=ON; ctest -L validation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake -S . -B build-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DPITA_WARNINGS_AS_ERRORS=ON
+cmake --build build-check
+ctest --test-dir build-check --label-exclude validation --output-on-failure --timeout 900

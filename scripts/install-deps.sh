@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs pita's build and test dependencies from Debian's packages (bookworm).
 # Idempotent: does nothing (and needs no root) when everything is already there.
+#   scripts/install-deps.sh          build, run and test dependencies
+#   scripts/install-deps.sh --bench  also Debian's python3-torch, the baseline of bench/
 set -euo pipefail
 
 packages=(
@@ -13,6 +15,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy           # tests check that our .npy files load in numpy
 )
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-torch)  # same LibTorch 1.13 build: the side-by-side baseline in bench/
+fi
 
 missing=()
 for p in "${packages[@]}"; do

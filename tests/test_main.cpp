@@ -4,7 +4,7 @@
 #include "pita/core/device.h"
 
 int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  pita::set_threads(0);
-  return RUN_ALL_TESTS();
+    ::testing::InitGoogleTest(&argc, argv);
+    pita::set_threads(0);
+    return RUN_ALL_TESTS();
 }

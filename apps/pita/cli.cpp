@@ -15,63 +15,63 @@ namespace {
 // Options shared by config-driven subcommands. Flags are folded into overrides, so a flag and
 // `key=value` mean the same thing and both land in the resolved config of run.json.
 struct SharedOptions {
-  std::string config;
-  std::vector<std::string> overrides;
-  std::string out;
-  std::string device;
-  int threads = -1;
-  int64_t seed = -1;
+    std::string config;
+    std::vector<std::string> overrides;
+    std::string out;
+    std::string device;
+    int threads = -1;
+    int64_t seed = -1;
 };
 
 void add_shared_options(CLI::App* cmd, SharedOptions& o) {
-  cmd->add_option("config", o.config, "YAML config file (see configs/)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  cmd->add_option("overrides", o.overrides,
-                  "Hydra-style overrides, e.g. mcmc.n_chains=128 energy.n_particles=55");
-  cmd->add_option("-o,--out", o.out, "Output directory (default: runs/<config>-<time>)");
-  cmd->add_option("--device", o.device, "cpu, cuda or cuda:N (default: config, else cpu)");
-  cmd->add_option("--threads", o.threads, "CPU threads; 0 = all cores (default: config, else 0)")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", o.seed, "Random seed (default: config, else drawn and recorded)")
-      ->check(CLI::NonNegativeNumber);
+    cmd->add_option("config", o.config, "YAML config file (see configs/)")
+        ->required()
+        ->check(CLI::ExistingFile);
+    cmd->add_option("overrides", o.overrides,
+                    "Hydra-style overrides, e.g. mcmc.n_chains=128 energy.n_particles=55");
+    cmd->add_option("-o,--out", o.out, "Output directory (default: runs/<config>-<time>)");
+    cmd->add_option("--device", o.device, "cpu, cuda or cuda:N (default: config, else cpu)");
+    cmd->add_option("--threads", o.threads, "CPU threads; 0 = all cores (default: config, else 0)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--seed", o.seed, "Random seed (default: config, else drawn and recorded)")
+        ->check(CLI::NonNegativeNumber);
 }
 
 CommonArgs to_common(const SharedOptions& o, const std::string& command_line) {
-  CommonArgs a{o.config, o.overrides, command_line};
-  if (!o.out.empty()) a.overrides.push_back("output_dir=" + o.out);
-  if (!o.device.empty()) a.overrides.push_back("device=" + o.device);
-  if (o.threads >= 0) a.overrides.push_back("threads=" + std::to_string(o.threads));
-  if (o.seed >= 0) a.overrides.push_back("seed=" + std::to_string(o.seed));
-  return a;
+    CommonArgs a{o.config, o.overrides, command_line};
+    if (!o.out.empty()) a.overrides.push_back("output_dir=" + o.out);
+    if (!o.device.empty()) a.overrides.push_back("device=" + o.device);
+    if (o.threads >= 0) a.overrides.push_back("threads=" + std::to_string(o.threads));
+    if (o.seed >= 0) a.overrides.push_back("seed=" + std::to_string(o.seed));
+    return a;
 }
 
 }  // namespace
 
 int run(int argc, char** argv) {
-  CLI::App app{"pita: Boltzmann sampling by Progressive Inference-Time Annealing"};
-  app.set_version_flag("--version", version() + " (" + git_hash() + ")");
-  app.require_subcommand(1);
+    CLI::App app{"pita: Boltzmann sampling by Progressive Inference-Time Annealing"};
+    app.set_version_flag("--version", version() + " (" + git_hash() + ")");
+    app.require_subcommand(1);
 
-  SharedOptions mcmc_opts;
-  CLI::App* mcmc = app.add_subcommand(
-      "mcmc", "MALA or parallel-tempering samples of a target (training data, references)");
-  add_shared_options(mcmc, mcmc_opts);
+    SharedOptions mcmc_opts;
+    CLI::App* mcmc = app.add_subcommand(
+        "mcmc", "MALA or parallel-tempering samples of a target (training data, references)");
+    add_shared_options(mcmc, mcmc_opts);
 
-  SharedOptions diag_opts;
-  CLI::App* diagnose = app.add_subcommand(
-      "diagnose", "Check a target's forces against finite differences and float32 vs float64");
-  add_shared_options(diagnose, diag_opts);
+    SharedOptions diag_opts;
+    CLI::App* diagnose = app.add_subcommand(
+        "diagnose", "Check a target's forces against finite differences and float32 vs float64");
+    add_shared_options(diagnose, diag_opts);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  const std::string line = join_command_line(argc, argv);
-  if (mcmc->parsed()) return run_mcmc(to_common(mcmc_opts, line));
-  if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
-  return 1;
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    const std::string line = join_command_line(argc, argv);
+    if (mcmc->parsed()) return run_mcmc(to_common(mcmc_opts, line));
+    if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
+    return 1;
 }
 
 }  // namespace pita::cli

@@ -1,2 +1,4 @@
 #pragma once
-namespace pita::cli { int run(int argc, char** argv); }
+namespace pita::cli {
+int run(int argc, char** argv);
+}

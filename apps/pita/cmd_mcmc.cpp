@@ -25,105 +25,109 @@ namespace {
 std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
 
 nlohmann::json estimate_json(const MeanEstimate& m) {
-  return {{"mean", m.mean}, {"standard_error", m.standard_error}, {"stddev", m.stddev},
-          {"tau", m.tau}};
+    return {{"mean", m.mean},
+            {"standard_error", m.standard_error},
+            {"stddev", m.stddev},
+            {"tau", m.tau}};
 }
 
 }  // namespace
 
 int run_mcmc(const CommonArgs& args) {
-  Config cfg = Config::load_file(args.config, args.overrides);
-  const ConfigNode root = cfg.root();
-  const RunSettings settings =
-      read_run_settings(root, std::filesystem::path(args.config).stem().string() + "-mcmc");
-  std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
+    Config cfg = Config::load_file(args.config, args.overrides);
+    const ConfigNode root = cfg.root();
+    const RunSettings settings =
+        read_run_settings(root, std::filesystem::path(args.config).stem().string() + "-mcmc");
+    std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
 
-  const ConfigNode node = root.child("mcmc");
-  MalaOptions mala;
-  mala.initial_step_size = node.get_double("step_size", mala.initial_step_size);
-  mala.target_acceptance = node.get_double("target_acceptance", mala.target_acceptance);
-  mala.drift_clip = node.get_double("drift_clip", mala.drift_clip);
-  ParallelTemperingOptions pt;
-  pt.temperatures = node.get_double_list("temperatures", {1.0});
-  pt.chains_per_temperature = node.get_int("n_chains", pt.chains_per_temperature);
-  pt.swap_interval = node.get_int("swap_interval", pt.swap_interval);
-  pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps);
-  pt.production_steps = node.get_int("production_steps", pt.production_steps);
-  pt.thin = node.get_int("thin", pt.thin);
-  const std::string save_dtype =
-      root.child("output").get_choice("samples_dtype", "float32", {"float32", "float64"});
-  cfg.finish();  // every config problem is reported here, before any work
+    const ConfigNode node = root.child("mcmc");
+    MalaOptions mala;
+    mala.initial_step_size = node.get_double("step_size", mala.initial_step_size);
+    mala.target_acceptance = node.get_double("target_acceptance", mala.target_acceptance);
+    mala.drift_clip = node.get_double("drift_clip", mala.drift_clip);
+    ParallelTemperingOptions pt;
+    pt.temperatures = node.get_double_list("temperatures", {1.0});
+    pt.chains_per_temperature = node.get_int("n_chains", pt.chains_per_temperature);
+    pt.swap_interval = node.get_int("swap_interval", pt.swap_interval);
+    pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps);
+    pt.production_steps = node.get_int("production_steps", pt.production_steps);
+    pt.thin = node.get_int("thin", pt.thin);
+    const std::string save_dtype =
+        root.child("output").get_choice("samples_dtype", "float32", {"float32", "float64"});
+    cfg.finish();  // every config problem is reported here, before any work
 
-  const int threads = set_threads(settings.threads);
-  ParallelTempering sampler(*energy, mala, pt);
-  RunDirectory dir = RunDirectory::create(settings.output_dir);
-  nlohmann::json record = make_run_record(cfg.resolved(), settings.seed, threads,
-                                          settings.device.str(), args.command_line);
-  record["command"] = "mcmc";
-  record["energy"] = energy->config();
-  dir.write_run_json(record);
-  std::cerr << fmt::format("[pita mcmc] {} · {} chains × {} temperature{} · seed {} · {} "
-                           "thread{} · output {}\n",
-                           energy->name(), pt.chains_per_temperature, pt.temperatures.size(),
-                           pt.temperatures.size() == 1 ? "" : "s", settings.seed, threads,
-                           threads == 1 ? "" : "s", dir.root());
+    const int threads = set_threads(settings.threads);
+    ParallelTempering sampler(*energy, mala, pt);
+    RunDirectory dir = RunDirectory::create(settings.output_dir);
+    nlohmann::json record = make_run_record(cfg.resolved(), settings.seed, threads,
+                                            settings.device.str(), args.command_line);
+    record["command"] = "mcmc";
+    record["energy"] = energy->config();
+    dir.write_run_json(record);
+    std::cerr << fmt::format(
+        "[pita mcmc] {} · {} chains × {} temperature{} · seed {} · {} "
+        "thread{} · output {}\n",
+        energy->name(), pt.chains_per_temperature, pt.temperatures.size(),
+        pt.temperatures.size() == 1 ? "" : "s", settings.seed, threads, threads == 1 ? "" : "s",
+        dir.root());
 
-  at::Generator gen = make_generator(settings.seed, settings.device);
-  at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
-  const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
-                            .to(settings.device, settings.dtype);
-  std::unique_ptr<Progress> bar;
-  std::string phase;
-  const McmcResult result = sampler.run(
-      x0, gen, [&](const std::string& p, int64_t step, int64_t total, const std::string& extra) {
-        if (p != phase) {
-          if (bar) bar->finish();
-          bar = std::make_unique<Progress>(p, total);
-          phase = p;
-        }
-        bar->update(step, extra);
-      });
-  if (bar) bar->finish();
+    at::Generator gen = make_generator(settings.seed, settings.device);
+    at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
+    const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
+                              .to(settings.device, settings.dtype);
+    std::unique_ptr<Progress> bar;
+    std::string phase;
+    const McmcResult result = sampler.run(
+        x0, gen, [&](const std::string& p, int64_t step, int64_t total, const std::string& extra) {
+            if (p != phase) {
+                if (bar) bar->finish();
+                bar = std::make_unique<Progress>(p, total);
+                phase = p;
+            }
+            bar->update(step, extra);
+        });
+    if (bar) bar->finish();
 
-  nlohmann::json stats;
-  stats["energy_evaluations"] = result.energy_evaluations;
-  stats["seconds"] = result.seconds;
-  stats["swap_acceptance"] = result.swap_acceptance;
-  stats["degrees_of_freedom"] = energy->degrees_of_freedom();
-  const auto out_dtype = save_dtype == "float32" ? at::kFloat : at::kDouble;
-  fmt::print("\n{:>8} {:>9} {:>10} {:>8} {:>16} {:>18} {:>9} {:>8}\n", "T", "samples", "step",
-             "accept", "<E> ± se", "T_conf ± se", "tau(E)", "ESS");
-  for (const TemperatureSamples& t : result.per_temperature) {
-    const std::string sub = temperature_dir(t.temperature);
-    std::filesystem::create_directories(dir.path(sub));
-    write_npy(dir.path(sub + "/samples.npy"), t.x.to(out_dtype));
-    write_npy(dir.path(sub + "/energies.npy"), t.energy.to(at::kDouble));
-    stats["temperatures"].push_back(
-        {{"temperature", t.temperature},
-         {"samples", t.x.size(0)},
-         {"samples_file", sub + "/samples.npy"},
-         {"energies_file", sub + "/energies.npy"},
-         {"acceptance", t.acceptance},
-         {"step_size", t.step_size},
-         {"energy", estimate_json(t.mean_energy)},
-         {"configurational_temperature", estimate_json(t.configurational_temperature)},
-         {"energy_autocorrelation",
-          {{"tau_kept_samples", t.energy_tau.tau},
-           {"tau_steps", t.energy_tau.tau * static_cast<double>(pt.thin)},
-           {"window", t.energy_tau.window},
-           {"converged", t.energy_tau.converged},
-           {"effective_samples", t.energy_tau.effective_samples}}}});
-    fmt::print("{:>8g} {:>9} {:>10.3e} {:>8.3f} {:>9.3f} ± {:<6.3f} {:>10.4f} ± {:<6.4f} "
-               "{:>9.2f} {:>8.0f}\n",
-               t.temperature, t.x.size(0), t.step_size, t.acceptance, t.mean_energy.mean,
-               t.mean_energy.standard_error, t.configurational_temperature.mean,
-               t.configurational_temperature.standard_error, t.energy_tau.tau,
-               t.energy_tau.effective_samples);
-  }
-  write_json(dir.path("mcmc.json"), stats);
-  fmt::print("\n{} target-energy evaluations in {:.1f} s; outputs in {}/\n",
-             result.energy_evaluations, result.seconds, dir.root());
-  return 0;
+    nlohmann::json stats;
+    stats["energy_evaluations"] = result.energy_evaluations;
+    stats["seconds"] = result.seconds;
+    stats["swap_acceptance"] = result.swap_acceptance;
+    stats["degrees_of_freedom"] = energy->degrees_of_freedom();
+    const auto out_dtype = save_dtype == "float32" ? at::kFloat : at::kDouble;
+    fmt::print("\n{:>8} {:>9} {:>10} {:>8} {:>16} {:>18} {:>9} {:>8}\n", "T", "samples", "step",
+               "accept", "<E> ± se", "T_conf ± se", "tau(E)", "ESS");
+    for (const TemperatureSamples& t : result.per_temperature) {
+        const std::string sub = temperature_dir(t.temperature);
+        std::filesystem::create_directories(dir.path(sub));
+        write_npy(dir.path(sub + "/samples.npy"), t.x.to(out_dtype));
+        write_npy(dir.path(sub + "/energies.npy"), t.energy.to(at::kDouble));
+        stats["temperatures"].push_back(
+            {{"temperature", t.temperature},
+             {"samples", t.x.size(0)},
+             {"samples_file", sub + "/samples.npy"},
+             {"energies_file", sub + "/energies.npy"},
+             {"acceptance", t.acceptance},
+             {"step_size", t.step_size},
+             {"energy", estimate_json(t.mean_energy)},
+             {"configurational_temperature", estimate_json(t.configurational_temperature)},
+             {"energy_autocorrelation",
+              {{"tau_kept_samples", t.energy_tau.tau},
+               {"tau_steps", t.energy_tau.tau * static_cast<double>(pt.thin)},
+               {"window", t.energy_tau.window},
+               {"converged", t.energy_tau.converged},
+               {"effective_samples", t.energy_tau.effective_samples}}}});
+        fmt::print(
+            "{:>8g} {:>9} {:>10.3e} {:>8.3f} {:>9.3f} ± {:<6.3f} {:>10.4f} ± {:<6.4f} "
+            "{:>9.2f} {:>8.0f}\n",
+            t.temperature, t.x.size(0), t.step_size, t.acceptance, t.mean_energy.mean,
+            t.mean_energy.standard_error, t.configurational_temperature.mean,
+            t.configurational_temperature.standard_error, t.energy_tau.tau,
+            t.energy_tau.effective_samples);
+    }
+    write_json(dir.path("mcmc.json"), stats);
+    fmt::print("\n{} target-energy evaluations in {:.1f} s; outputs in {}/\n",
+               result.energy_evaluations, result.seconds, dir.root());
+    return 0;
 }
 
 }  // namespace pita::cli

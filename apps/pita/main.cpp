@@ -6,13 +6,13 @@
 #include "pita/core/error.h"
 
 int main(int argc, char** argv) {
-  try {
-    return pita::cli::run(argc, argv);
-  } catch (const pita::Error& e) {
-    std::cerr << "error: " << e.what() << '\n';
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << "error: unexpected failure: " << e.what() << '\n';
-    return 3;
-  }
+    try {
+        return pita::cli::run(argc, argv);
+    } catch (const pita::Error& e) {
+        std::cerr << "error: " << e.what() << '\n';
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "error: unexpected failure: " << e.what() << '\n';
+        return 3;
+    }
 }

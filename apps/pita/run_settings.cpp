@@ -13,34 +13,34 @@
 namespace pita::cli {
 
 RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem) {
-  RunSettings s;
-  const int64_t seed = root.get_int("seed", -1);
-  if (seed < 0) {
-    s.seed = draw_seed() >> 1U;  // fits the int64 of YAML and JSON readers
-    s.seed_was_drawn = true;
-  } else {
-    s.seed = static_cast<uint64_t>(seed);
-  }
-  s.threads = static_cast<int>(root.get_int("threads", 0));
-  s.device = parse_device(root.get_string("device", "cpu"));
-  const std::string dtype = root.get_choice("dtype", "float64", {"float32", "float64"});
-  s.dtype = dtype == "float32" ? c10::kFloat : c10::kDouble;
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-  s.output_dir = root.get_string("output_dir", fmt::format("runs/{}-{}", default_stem, stamp));
-  return s;
+    RunSettings s;
+    const int64_t seed = root.get_int("seed", -1);
+    if (seed < 0) {
+        s.seed = draw_seed() >> 1U;  // fits the int64 of YAML and JSON readers
+        s.seed_was_drawn = true;
+    } else {
+        s.seed = static_cast<uint64_t>(seed);
+    }
+    s.threads = static_cast<int>(root.get_int("threads", 0));
+    s.device = parse_device(root.get_string("device", "cpu"));
+    const std::string dtype = root.get_choice("dtype", "float64", {"float32", "float64"});
+    s.dtype = dtype == "float32" ? c10::kFloat : c10::kDouble;
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    s.output_dir = root.get_string("output_dir", fmt::format("runs/{}-{}", default_stem, stamp));
+    return s;
 }
 
 std::string join_command_line(int argc, char** argv) {
-  std::string line;
-  for (int i = 0; i < argc; ++i) {
-    if (i > 0) line += ' ';
-    line += argv[i];
-  }
-  return line;
+    std::string line;
+    for (int i = 0; i < argc; ++i) {
+        if (i > 0) line += ' ';
+        line += argv[i];
+    }
+    return line;
 }
 
 }  // namespace pita::cli

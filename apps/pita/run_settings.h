@@ -12,12 +12,12 @@
 namespace pita::cli {
 
 struct RunSettings {
-  uint64_t seed = 0;
-  bool seed_was_drawn = false;
-  int threads = 0;
-  c10::Device device{c10::kCPU};
-  c10::ScalarType dtype = c10::kDouble;
-  std::string output_dir;
+    uint64_t seed = 0;
+    bool seed_was_drawn = false;
+    int threads = 0;
+    c10::Device device{c10::kCPU};
+    c10::ScalarType dtype = c10::kDouble;
+    std::string output_dir;
 };
 
 /// Reads seed/threads/device/dtype/output_dir; `default_stem` names the default output folder

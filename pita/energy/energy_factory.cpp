@@ -9,36 +9,36 @@
 namespace pita {
 
 std::unique_ptr<Energy> make_energy(const ConfigNode& node) {
-  const std::string type = node.get_choice(
-      "type", "lennard_jones", {"lennard_jones", "double_well", "gmm", "gaussian"});
-  if (type == "lennard_jones") {
-    LennardJonesParams p;
-    p.n_particles = node.get_int("n_particles", p.n_particles);
-    p.spatial_dim = node.get_int("spatial_dim", p.spatial_dim);
-    p.epsilon = node.get_double("epsilon", p.epsilon);
-    p.r_min = node.get_double("r_min", p.r_min);
-    p.energy_factor = node.get_double("energy_factor", p.energy_factor);
-    p.oscillator_scale = node.get_double("oscillator_scale", p.oscillator_scale);
-    p.regulariser = node.get_double("regulariser", p.regulariser);
-    return std::make_unique<LennardJones>(p);
-  }
-  if (type == "double_well") {
-    DoubleWellParams p;
-    p.n_particles = node.get_int("n_particles", p.n_particles);
-    p.spatial_dim = node.get_int("spatial_dim", p.spatial_dim);
-    p.a = node.get_double("a", p.a);
-    p.b = node.get_double("b", p.b);
-    p.c = node.get_double("c", p.c);
-    p.d0 = node.get_double("d0", p.d0);
-    p.tau = node.get_double("tau", p.tau);
-    p.regulariser = node.get_double("regulariser", p.regulariser);
-    return std::make_unique<DoubleWell>(p);
-  }
-  if (type == "gmm") return GaussianMixture::pita_gmm40();
-  const int64_t n = node.get_int("n_particles", 1);
-  const int64_t d = node.get_int("spatial_dim", 2);
-  const double variance = node.get_double("variance", 1.0);
-  return std::make_unique<IsotropicGaussian>(n, d, variance);
+    const std::string type = node.get_choice("type", "lennard_jones",
+                                             {"lennard_jones", "double_well", "gmm", "gaussian"});
+    if (type == "lennard_jones") {
+        LennardJonesParams p;
+        p.n_particles = node.get_int("n_particles", p.n_particles);
+        p.spatial_dim = node.get_int("spatial_dim", p.spatial_dim);
+        p.epsilon = node.get_double("epsilon", p.epsilon);
+        p.r_min = node.get_double("r_min", p.r_min);
+        p.energy_factor = node.get_double("energy_factor", p.energy_factor);
+        p.oscillator_scale = node.get_double("oscillator_scale", p.oscillator_scale);
+        p.regulariser = node.get_double("regulariser", p.regulariser);
+        return std::make_unique<LennardJones>(p);
+    }
+    if (type == "double_well") {
+        DoubleWellParams p;
+        p.n_particles = node.get_int("n_particles", p.n_particles);
+        p.spatial_dim = node.get_int("spatial_dim", p.spatial_dim);
+        p.a = node.get_double("a", p.a);
+        p.b = node.get_double("b", p.b);
+        p.c = node.get_double("c", p.c);
+        p.d0 = node.get_double("d0", p.d0);
+        p.tau = node.get_double("tau", p.tau);
+        p.regulariser = node.get_double("regulariser", p.regulariser);
+        return std::make_unique<DoubleWell>(p);
+    }
+    if (type == "gmm") return GaussianMixture::pita_gmm40();
+    const int64_t n = node.get_int("n_particles", 1);
+    const int64_t d = node.get_int("spatial_dim", 2);
+    const double variance = node.get_double("variance", 1.0);
+    return std::make_unique<IsotropicGaussian>(n, d, variance);
 }
 
 }  // namespace pita

@@ -11,11 +11,11 @@ namespace pita {
 
 /// What a .npy header says, before any check that pita can load the data.
 struct NpyHeader {
-  std::string descr;            ///< numpy dtype string, e.g. "<f8"
-  bool fortran_order = false;   ///< true: column-major data (pita rejects it when reading)
-  std::vector<int64_t> shape;   ///< empty for a 0-d array
-  int major_version = 1;        ///< 1, 2 or 3 (3 only changes the header encoding)
-  int64_t data_offset = 0;      ///< bytes from the start of the file to the array data
+    std::string descr;           ///< numpy dtype string, e.g. "<f8"
+    bool fortran_order = false;  ///< true: column-major data (pita rejects it when reading)
+    std::vector<int64_t> shape;  ///< empty for a 0-d array
+    int major_version = 1;       ///< 1, 2 or 3 (3 only changes the header encoding)
+    int64_t data_offset = 0;     ///< bytes from the start of the file to the array data
 };
 
 /// Reads and parses the header of `path` only.

@@ -12,21 +12,21 @@ namespace pita {
 /// A directory that exists on disk and holds one run's outputs. Cheap to copy; owns nothing but
 /// its path. Files inside are written atomically, so a crash never leaves a half-written file.
 class RunDirectory {
- public:
-  /// Creates `dir` and its missing parents; an existing directory is reused.
-  /// @throws IoError if `dir` exists but is not a directory, or cannot be created.
-  static RunDirectory create(const std::string& dir);
+  public:
+    /// Creates `dir` and its missing parents; an existing directory is reused.
+    /// @throws IoError if `dir` exists but is not a directory, or cannot be created.
+    static RunDirectory create(const std::string& dir);
 
-  const std::string& root() const { return root_; }
-  /// `root/name`; `name` may contain subdirectories (which are not created).
-  std::string path(const std::string& name) const;
-  /// Writes `run_info` (usually make_run_record's) to `root/run.json`, 2-space indented.
-  /// @throws IoError if the file cannot be written.
-  void write_run_json(const nlohmann::json& run_info) const;
+    const std::string& root() const { return root_; }
+    /// `root/name`; `name` may contain subdirectories (which are not created).
+    std::string path(const std::string& name) const;
+    /// Writes `run_info` (usually make_run_record's) to `root/run.json`, 2-space indented.
+    /// @throws IoError if the file cannot be written.
+    void write_run_json(const nlohmann::json& run_info) const;
 
- private:
-  explicit RunDirectory(std::string root) : root_(std::move(root)) {}
-  std::string root_;
+  private:
+    explicit RunDirectory(std::string root) : root_(std::move(root)) {}
+    std::string root_;
 };
 
 /// The run record: {version, git, created (ISO-8601 UTC), hostname, command, seed, threads,

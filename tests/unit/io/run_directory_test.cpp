@@ -26,146 +26,146 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
 class RunDirectory : public ::testing::Test {
- protected:
-  void SetUp() override {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           fmt::format("pita_run_dir_test_{}_{}", static_cast<long>(::getpid()), counter++);
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string file(const std::string& name) const { return (dir_ / name).string(); }
-  /// Everything in the directory except `keep`, so a leftover *.tmp shows up by name.
-  std::vector<std::string> stray_files(const std::string& keep) const {
-    std::vector<std::string> stray;
-    for (const auto& e : fs::directory_iterator(dir_)) {
-      if (e.path().filename() != keep) stray.push_back(e.path().filename().string());
+  protected:
+    void SetUp() override {
+        static std::atomic<int> counter{0};
+        dir_ = fs::temp_directory_path() /
+               fmt::format("pita_run_dir_test_{}_{}", static_cast<long>(::getpid()), counter++);
     }
-    return stray;
-  }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    std::string file(const std::string& name) const { return (dir_ / name).string(); }
+    /// Everything in the directory except `keep`, so a leftover *.tmp shows up by name.
+    std::vector<std::string> stray_files(const std::string& keep) const {
+        std::vector<std::string> stray;
+        for (const auto& e : fs::directory_iterator(dir_)) {
+            if (e.path().filename() != keep) stray.push_back(e.path().filename().string());
+        }
+        return stray;
+    }
 
-  fs::path dir_;
+    fs::path dir_;
 };
 
 std::string io_error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const pita::IoError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected pita::IoError";
-  return "";
+    try {
+        f();
+    } catch (const pita::IoError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "expected pita::IoError";
+    return "";
 }
 
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return nlohmann::json::parse(in);
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
 }
 
 /// YYYY-MM-DDTHH:MM:SSZ (std::regex is avoided: GCC 12 -Wmaybe-uninitialized noise under -O1).
 bool is_iso8601_utc(const std::string& s) {
-  const std::string shape = "dddd-dd-ddTdd:dd:ddZ";
-  if (s.size() != shape.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) {
-      return false;
+    const std::string shape = "dddd-dd-ddTdd:dd:ddZ";
+    if (s.size() != shape.size()) return false;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (shape[i] == 'd' ? !std::isdigit(static_cast<unsigned char>(s[i])) : s[i] != shape[i]) {
+            return false;
+        }
     }
-  }
-  return true;
+    return true;
 }
 
 TEST_F(RunDirectory, CreatesMissingParentsAndJoinsPaths) {
-  const auto run = pita::RunDirectory::create(file("a/b/run1"));
-  EXPECT_TRUE(fs::is_directory(dir_ / "a/b/run1"));
-  EXPECT_EQ(run.path("samples.npy"), (dir_ / "a/b/run1/samples.npy").string());
-  // Reusing an existing directory is allowed (resume, re-evaluate).
-  EXPECT_NO_THROW(pita::RunDirectory::create(file("a/b/run1")));
+    const auto run = pita::RunDirectory::create(file("a/b/run1"));
+    EXPECT_TRUE(fs::is_directory(dir_ / "a/b/run1"));
+    EXPECT_EQ(run.path("samples.npy"), (dir_ / "a/b/run1/samples.npy").string());
+    // Reusing an existing directory is allowed (resume, re-evaluate).
+    EXPECT_NO_THROW(pita::RunDirectory::create(file("a/b/run1")));
 }
 
 TEST_F(RunDirectory, WritesRunJsonWithSeedConfigAndLibraries) {
-  const auto run = pita::RunDirectory::create(dir_.string());
-  const nlohmann::json config = {{"energy", {{"type", "lennard_jones"}, {"n_particles", 13}}}};
-  const uint64_t seed = 18446744073709551557ULL;  // above 2^63: must survive as unsigned
-  run.write_run_json(pita::make_run_record(config, seed, 2, "cpu", "pita mcmc lj13.yaml"));
+    const auto run = pita::RunDirectory::create(dir_.string());
+    const nlohmann::json config = {{"energy", {{"type", "lennard_jones"}, {"n_particles", 13}}}};
+    const uint64_t seed = 18446744073709551557ULL;  // above 2^63: must survive as unsigned
+    run.write_run_json(pita::make_run_record(config, seed, 2, "cpu", "pita mcmc lj13.yaml"));
 
-  const nlohmann::json record = read_json(run.path("run.json"));
-  EXPECT_EQ(record.at("seed").get<uint64_t>(), seed);
-  EXPECT_EQ(record.at("config"), config);
-  EXPECT_EQ(record.at("threads"), 2);
-  EXPECT_EQ(record.at("device"), "cpu");
-  EXPECT_EQ(record.at("command"), "pita mcmc lj13.yaml");
-  EXPECT_TRUE(record.at("libraries").contains("libtorch"));
-  for (const char* key : {"version", "git", "hostname"}) {
-    EXPECT_TRUE(record.at(key).is_string()) << key;
-  }
-  EXPECT_TRUE(is_iso8601_utc(record.at("created").get<std::string>())) << record.at("created");
-  EXPECT_TRUE(stray_files("run.json").empty());
+    const nlohmann::json record = read_json(run.path("run.json"));
+    EXPECT_EQ(record.at("seed").get<uint64_t>(), seed);
+    EXPECT_EQ(record.at("config"), config);
+    EXPECT_EQ(record.at("threads"), 2);
+    EXPECT_EQ(record.at("device"), "cpu");
+    EXPECT_EQ(record.at("command"), "pita mcmc lj13.yaml");
+    EXPECT_TRUE(record.at("libraries").contains("libtorch"));
+    for (const char* key : {"version", "git", "hostname"}) {
+        EXPECT_TRUE(record.at(key).is_string()) << key;
+    }
+    EXPECT_TRUE(is_iso8601_utc(record.at("created").get<std::string>())) << record.at("created");
+    EXPECT_TRUE(stray_files("run.json").empty());
 }
 
 TEST_F(RunDirectory, WritesJsonIndentedByTwoSpaces) {
-  fs::create_directories(dir_);
-  pita::write_json(file("m.json"), {{"a", 1}});
-  std::ifstream in(file("m.json"));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  EXPECT_EQ(text, "{\n  \"a\": 1\n}\n");
+    fs::create_directories(dir_);
+    pita::write_json(file("m.json"), {{"a", 1}});
+    std::ifstream in(file("m.json"));
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "{\n  \"a\": 1\n}\n");
 }
 
 TEST_F(RunDirectory, RejectsPathThatIsAFile) {
-  fs::create_directories(dir_);
-  std::ofstream(file("taken")) << "x";
-  const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken")); });
-  EXPECT_THAT(msg, HasSubstr("[run] cannot use '" + file("taken") + "'"));
-  EXPECT_THAT(msg, HasSubstr("is not a directory"));
+    fs::create_directories(dir_);
+    std::ofstream(file("taken")) << "x";
+    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken")); });
+    EXPECT_THAT(msg, HasSubstr("[run] cannot use '" + file("taken") + "'"));
+    EXPECT_THAT(msg, HasSubstr("is not a directory"));
 }
 
 TEST_F(RunDirectory, RejectsDirectoryBelowAFile) {
-  fs::create_directories(dir_);
-  std::ofstream(file("taken")) << "x";
-  const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken/run")); });
-  EXPECT_THAT(msg, HasSubstr("cannot create run directory"));
+    fs::create_directories(dir_);
+    std::ofstream(file("taken")) << "x";
+    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken/run")); });
+    EXPECT_THAT(msg, HasSubstr("cannot create run directory"));
 }
 
 TEST_F(RunDirectory, AtomicWriteReplacesFileAndLeavesNoTmp) {
-  fs::create_directories(dir_);
-  pita::write_text_atomically(file("out.txt"), "old");
-  pita::write_text_atomically(file("out.txt"), "new");
-  std::ifstream in(file("out.txt"));
-  std::string text;
-  in >> text;
-  EXPECT_EQ(text, "new");
-  EXPECT_TRUE(stray_files("out.txt").empty());
+    fs::create_directories(dir_);
+    pita::write_text_atomically(file("out.txt"), "old");
+    pita::write_text_atomically(file("out.txt"), "new");
+    std::ifstream in(file("out.txt"));
+    std::string text;
+    in >> text;
+    EXPECT_EQ(text, "new");
+    EXPECT_TRUE(stray_files("out.txt").empty());
 }
 
 TEST_F(RunDirectory, FailingWriterKeepsOldFileAndLeavesNoTmp) {
-  fs::create_directories(dir_);
-  pita::write_text_atomically(file("out.txt"), "old");
-  EXPECT_THROW(pita::write_file_atomically(file("out.txt"),
-                                           [](std::ostream& out) {
-                                             out << "half";
-                                             throw std::runtime_error("writer died");
-                                           }),
-               std::runtime_error);
-  std::ifstream in(file("out.txt"));
-  std::string text;
-  in >> text;
-  EXPECT_EQ(text, "old");
-  EXPECT_TRUE(stray_files("out.txt").empty());
+    fs::create_directories(dir_);
+    pita::write_text_atomically(file("out.txt"), "old");
+    EXPECT_THROW(pita::write_file_atomically(file("out.txt"),
+                                             [](std::ostream& out) {
+                                                 out << "half";
+                                                 throw std::runtime_error("writer died");
+                                             }),
+                 std::runtime_error);
+    std::ifstream in(file("out.txt"));
+    std::string text;
+    in >> text;
+    EXPECT_EQ(text, "old");
+    EXPECT_TRUE(stray_files("out.txt").empty());
 }
 
 TEST_F(RunDirectory, AtomicWriteIntoMissingDirectoryNamesIt) {
-  const std::string msg =
-      io_error_of([&] { pita::write_text_atomically(file("missing/x.json"), "{}"); });
-  EXPECT_THAT(msg, HasSubstr("[io] cannot write '" + file("missing/x.json") + "'"));
-  EXPECT_THAT(msg, HasSubstr("directory '" + file("missing") + "' does not exist"));
+    const std::string msg =
+        io_error_of([&] { pita::write_text_atomically(file("missing/x.json"), "{}"); });
+    EXPECT_THAT(msg, HasSubstr("[io] cannot write '" + file("missing/x.json") + "'"));
+    EXPECT_THAT(msg, HasSubstr("directory '" + file("missing") + "' does not exist"));
 }
 
 TEST_F(RunDirectory, AtomicWriteOverADirectoryFailsAndLeavesNoTmp) {
-  fs::create_directories(dir_ / "sub");
-  const std::string msg = io_error_of([&] { pita::write_text_atomically(file("sub"), "x"); });
-  EXPECT_THAT(msg, HasSubstr("Is a directory"));
-  EXPECT_TRUE(stray_files("sub").empty());
+    fs::create_directories(dir_ / "sub");
+    const std::string msg = io_error_of([&] { pita::write_text_atomically(file("sub"), "x"); });
+    EXPECT_THAT(msg, HasSubstr("Is a directory"));
+    EXPECT_TRUE(stray_files("sub").empty());
 }
 
 }  // namespace

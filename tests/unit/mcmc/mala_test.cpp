@@ -20,134 +20,135 @@ using ::testing::HasSubstr;
 
 // E = |x|²/2 inside the unit ball and +inf outside: proposals outside must be rejected.
 class HardWallGaussian final : public Energy {
- public:
-  std::string name() const override { return "hard_wall"; }
-  int64_t n_particles() const override { return 1; }
-  int64_t spatial_dim() const override { return 2; }
-  bool translation_invariant() const override { return false; }
-  nlohmann::json config() const override { return {{"type", "hard_wall"}}; }
+  public:
+    std::string name() const override { return "hard_wall"; }
+    int64_t n_particles() const override { return 1; }
+    int64_t spatial_dim() const override { return 2; }
+    bool translation_invariant() const override { return false; }
+    nlohmann::json config() const override { return {{"type", "hard_wall"}}; }
 
- protected:
-  at::Tensor compute_energy(const at::Tensor& x) const override {
-    const at::Tensor r2 = x.pow(2).sum({1, 2});
-    return at::where(r2 < 1.0, 0.5 * r2, at::full_like(r2, INFINITY));
-  }
+  protected:
+    at::Tensor compute_energy(const at::Tensor& x) const override {
+        const at::Tensor r2 = x.pow(2).sum({1, 2});
+        return at::where(r2 < 1.0, 0.5 * r2, at::full_like(r2, INFINITY));
+    }
 };
 
 TEST(Mala, RejectsEveryNonFiniteProposal) {
-  HardWallGaussian wall;
-  Mala mala(wall, MalaOptions{0.5}, std::vector<double>(256, 1.0), std::vector<int64_t>(256, 0));
-  at::Generator gen = make_generator(1);
-  ChainState s = mala.init(at::zeros({256, 1, 2}, at::kDouble));
-  int64_t accepted = 0;
-  for (int i = 0; i < 50; ++i) accepted += mala.step(s, gen, false).sum().item<int64_t>();
-  EXPECT_GT(accepted, 0);
-  EXPECT_TRUE(at::isfinite(s.energy).all().item<bool>());
-  EXPECT_LT(s.x.pow(2).sum({1, 2}).max().item<double>(), 1.0);
+    HardWallGaussian wall;
+    Mala mala(wall, MalaOptions{0.5}, std::vector<double>(256, 1.0), std::vector<int64_t>(256, 0));
+    at::Generator gen = make_generator(1);
+    ChainState s = mala.init(at::zeros({256, 1, 2}, at::kDouble));
+    int64_t accepted = 0;
+    for (int i = 0; i < 50; ++i) accepted += mala.step(s, gen, false).sum().item<int64_t>();
+    EXPECT_GT(accepted, 0);
+    EXPECT_TRUE(at::isfinite(s.energy).all().item<bool>());
+    EXPECT_LT(s.x.pow(2).sum({1, 2}).max().item<double>(), 1.0);
 }
 
 TEST(Mala, NonFiniteStartingEnergyNamesTheChain) {
-  HardWallGaussian wall;
-  Mala mala(wall, MalaOptions{}, std::vector<double>(4, 1.0), std::vector<int64_t>(4, 0));
-  at::Tensor x0 = at::zeros({4, 1, 2}, at::kDouble);
-  x0[2][0][0] = 5.0;
-  try {
-    mala.init(x0);
-    FAIL() << "expected NumericalError";
-  } catch (const NumericalError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("non-finite energy in chain 2 of 4"));
-  }
+    HardWallGaussian wall;
+    Mala mala(wall, MalaOptions{}, std::vector<double>(4, 1.0), std::vector<int64_t>(4, 0));
+    at::Tensor x0 = at::zeros({4, 1, 2}, at::kDouble);
+    x0[2][0][0] = 5.0;
+    try {
+        mala.init(x0);
+        FAIL() << "expected NumericalError";
+    } catch (const NumericalError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("non-finite energy in chain 2 of 4"));
+    }
 }
 
 TEST(Mala, SameSeedIsBitwiseIdenticalAndOtherSeedDiffers) {
-  LennardJones lj;
-  auto run = [&](uint64_t seed) {
-    Mala mala(lj, MalaOptions{}, std::vector<double>(8, 2.0), std::vector<int64_t>(8, 0));
-    at::Generator init = make_generator(99);
-    ChainState s = mala.init(lj.initial_configurations(8, init));
-    at::Generator gen = make_generator(seed);
-    for (int i = 0; i < 20; ++i) mala.step(s, gen, true);
-    return s.x;
-  };
-  EXPECT_TRUE(at::equal(run(5), run(5)));
-  EXPECT_FALSE(at::equal(run(5), run(6)));
+    LennardJones lj;
+    auto run = [&](uint64_t seed) {
+        Mala mala(lj, MalaOptions{}, std::vector<double>(8, 2.0), std::vector<int64_t>(8, 0));
+        at::Generator init = make_generator(99);
+        ChainState s = mala.init(lj.initial_configurations(8, init));
+        at::Generator gen = make_generator(seed);
+        for (int i = 0; i < 20; ++i) mala.step(s, gen, true);
+        return s.x;
+    };
+    EXPECT_TRUE(at::equal(run(5), run(5)));
+    EXPECT_FALSE(at::equal(run(5), run(6)));
 }
 
 TEST(Mala, WarmupAdaptsStepSizeToTargetAcceptance) {
-  IsotropicGaussian g(1, 10, 1.0);
-  Mala mala(g, MalaOptions{1e-4, 0.574}, std::vector<double>(512, 1.0),
-            std::vector<int64_t>(512, 0));
-  at::Generator gen = make_generator(3);
-  ChainState s = mala.init(at::randn({512, 1, 10}, gen, at::kDouble));
-  for (int i = 0; i < 500; ++i) mala.step(s, gen, true);
-  double acc = 0.0;
-  for (int i = 0; i < 200; ++i) acc += mala.step(s, gen, false).to(at::kDouble).mean().item<double>();
-  // 512 chains × 200 steps: the acceptance estimate is good to ~0.01; the adapted step size
-  // is still settling, so allow 0.05.
-  EXPECT_NEAR(acc / 200.0, 0.574, 0.05);
-  EXPECT_GT(mala.step_sizes()[0], 1e-2);  // grew from 1e-4
+    IsotropicGaussian g(1, 10, 1.0);
+    Mala mala(g, MalaOptions{1e-4, 0.574}, std::vector<double>(512, 1.0),
+              std::vector<int64_t>(512, 0));
+    at::Generator gen = make_generator(3);
+    ChainState s = mala.init(at::randn({512, 1, 10}, gen, at::kDouble));
+    for (int i = 0; i < 500; ++i) mala.step(s, gen, true);
+    double acc = 0.0;
+    for (int i = 0; i < 200; ++i)
+        acc += mala.step(s, gen, false).to(at::kDouble).mean().item<double>();
+    // 512 chains × 200 steps: the acceptance estimate is good to ~0.01; the adapted step size
+    // is still settling, so allow 0.05.
+    EXPECT_NEAR(acc / 200.0, 0.574, 0.05);
+    EXPECT_GT(mala.step_sizes()[0], 1e-2);  // grew from 1e-4
 }
 
 TEST(Mala, KeepsTranslationInvariantChainsMeanFree) {
-  LennardJones lj;
-  Mala mala(lj, MalaOptions{}, std::vector<double>(16, 1.0), std::vector<int64_t>(16, 0));
-  at::Generator gen = make_generator(4);
-  ChainState s = mala.init(lj.initial_configurations(16, gen) + 3.0);
-  for (int i = 0; i < 50; ++i) mala.step(s, gen, true);
-  EXPECT_LT(s.x.mean(1).abs().max().item<double>(), 1e-10);
+    LennardJones lj;
+    Mala mala(lj, MalaOptions{}, std::vector<double>(16, 1.0), std::vector<int64_t>(16, 0));
+    at::Generator gen = make_generator(4);
+    ChainState s = mala.init(lj.initial_configurations(16, gen) + 3.0);
+    for (int i = 0; i < 50; ++i) mala.step(s, gen, true);
+    EXPECT_LT(s.x.mean(1).abs().max().item<double>(), 1e-10);
 }
 
 TEST(Mala, CappedDriftLetsAChainLeaveASteepWall) {
-  // Two LJ particles at r = 0.7 (E ≈ +135, |F| ≈ 1e3) with the step size a T = 4 chain adapts to:
-  // the uncapped drift jumps ~20 length units and is always rejected; the capped one escapes.
-  LennardJonesParams p;
-  p.n_particles = 2;
-  LennardJones lj(p);
-  auto accepted = [&](double clip) {
-    MalaOptions o;
-    o.initial_step_size = 0.04;
-    o.drift_clip = clip;
-    Mala mala(lj, o, std::vector<double>(64, 4.0), std::vector<int64_t>(64, 0));
-    at::Tensor x0 = at::zeros({64, 2, 3}, at::kDouble);
-    x0.select(1, 1).select(1, 0).fill_(0.7);
-    ChainState s = mala.init(x0);
-    at::Generator gen = make_generator(31);
-    return mala.step(s, gen, false).sum().item<int64_t>();
-  };
-  EXPECT_EQ(accepted(0.0), 0);
-  EXPECT_GT(accepted(3.0), 16);
+    // Two LJ particles at r = 0.7 (E ≈ +135, |F| ≈ 1e3) with the step size a T = 4 chain adapts to:
+    // the uncapped drift jumps ~20 length units and is always rejected; the capped one escapes.
+    LennardJonesParams p;
+    p.n_particles = 2;
+    LennardJones lj(p);
+    auto accepted = [&](double clip) {
+        MalaOptions o;
+        o.initial_step_size = 0.04;
+        o.drift_clip = clip;
+        Mala mala(lj, o, std::vector<double>(64, 4.0), std::vector<int64_t>(64, 0));
+        at::Tensor x0 = at::zeros({64, 2, 3}, at::kDouble);
+        x0.select(1, 1).select(1, 0).fill_(0.7);
+        ChainState s = mala.init(x0);
+        at::Generator gen = make_generator(31);
+        return mala.step(s, gen, false).sum().item<int64_t>();
+    };
+    EXPECT_EQ(accepted(0.0), 0);
+    EXPECT_GT(accepted(3.0), 16);
 }
 
 TEST(ParallelTempering, RejectsBadLadderWithClearMessage) {
-  LennardJones lj;
-  ParallelTemperingOptions o;
-  o.temperatures = {1.0, 2.0, 1.0};
-  try {
-    ParallelTempering pt(lj, MalaOptions{}, o);
-    FAIL();
-  } catch (const ConfigError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("repeated temperature"));
-  }
-  o.temperatures = {-1.0};
-  EXPECT_THROW(ParallelTempering(lj, MalaOptions{}, o), ConfigError);
+    LennardJones lj;
+    ParallelTemperingOptions o;
+    o.temperatures = {1.0, 2.0, 1.0};
+    try {
+        ParallelTempering pt(lj, MalaOptions{}, o);
+        FAIL();
+    } catch (const ConfigError& e) {
+        EXPECT_THAT(e.what(), HasSubstr("repeated temperature"));
+    }
+    o.temperatures = {-1.0};
+    EXPECT_THROW(ParallelTempering(lj, MalaOptions{}, o), ConfigError);
 }
 
 TEST(ParallelTempering, CountsEnergyEvaluations) {
-  LennardJones lj;
-  ParallelTemperingOptions o;
-  o.temperatures = {1.0, 2.0};
-  o.chains_per_temperature = 4;
-  o.warmup_steps = 10;
-  o.production_steps = 20;
-  o.thin = 5;
-  ParallelTempering pt(lj, MalaOptions{}, o);
-  at::Generator gen = make_generator(8);
-  const McmcResult r = pt.run(lj.initial_configurations(8, gen), gen);
-  // One initial evaluation per chain, one proposal per chain per step.
-  EXPECT_EQ(r.energy_evaluations, 8 * (1 + 10 + 20));
-  ASSERT_EQ(r.per_temperature.size(), 2u);
-  EXPECT_EQ(r.per_temperature[0].x.size(0), 4 * 4);
-  EXPECT_EQ(r.swap_acceptance.size(), 1u);
+    LennardJones lj;
+    ParallelTemperingOptions o;
+    o.temperatures = {1.0, 2.0};
+    o.chains_per_temperature = 4;
+    o.warmup_steps = 10;
+    o.production_steps = 20;
+    o.thin = 5;
+    ParallelTempering pt(lj, MalaOptions{}, o);
+    at::Generator gen = make_generator(8);
+    const McmcResult r = pt.run(lj.initial_configurations(8, gen), gen);
+    // One initial evaluation per chain, one proposal per chain per step.
+    EXPECT_EQ(r.energy_evaluations, 8 * (1 + 10 + 20));
+    ASSERT_EQ(r.per_temperature.size(), 2u);
+    EXPECT_EQ(r.per_temperature[0].x.size(0), 4 * 4);
+    EXPECT_EQ(r.swap_acceptance.size(), 1u);
 }
 
 }  // namespace

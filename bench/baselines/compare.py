@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""Joins Google Benchmark JSON (pita) with the PyTorch baseline lines into a Markdown table."""
+import json
+import sys
+
+
+def main(pita_json, torch_jsonl):
+    pita = {}
+    for b in json.load(open(pita_json))["benchmarks"]:
+        if b.get("aggregate_name") != "median":
+            continue
+        name = b["run_name"].replace("/real_time", "")
+        pita[name] = b
+    torch = {}
+    for line in open(torch_jsonl):
+        d = json.loads(line)
+        torch[d["name"]] = d["configs_per_s"]
+
+    print("| LJ-13 energy+force | batch | dtype | threads | pita fused (configs/s) |"
+          " pita LibTorch autograd | PyTorch autograd | fused / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, b in sorted(pita.items()):
+        if not name.startswith("BM_LennardJones13EnergyForce/"):
+            continue
+        args = dict(kv.split(":") for kv in name.split("/")[1:])
+        key = f"batch:{args['batch']}/bits:{args['bits']}/threads:{args['threads']}"
+        auto = pita.get("BM_LennardJones13EnergyForceAutograd/" + key)
+        ref = torch.get("pytorch_lj13_energy_force/" + key)
+        fused = b["configs/s"]
+        print(f"| | {args['batch']} | float{args['bits']} | {args['threads']} | {fused:,.0f} | "
+              f"{auto['configs/s']:,.0f} | {ref:,.0f} | **{fused / ref:.1f}×** |")
+    print()
+    print("| MALA step, LJ-13 | chains | threads | steps/s | chain-steps/s |")
+    print("|---|---|---|---|---|")
+    for name, b in sorted(pita.items()):
+        if name.startswith("BM_MalaStep"):
+            args = dict(kv.split(":") for kv in name.split("/")[1:])
+            print(f"| | {args['chains']} | {args['threads']} | {b['steps/s']:,.0f} | "
+                  f"{b['chain-steps/s']:,.0f} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

@@ -93,6 +93,8 @@ int run_mcmc(const CommonArgs& args) {
     stats["seconds"] = result.seconds;
     stats["swap_acceptance"] = result.swap_acceptance;
     stats["degrees_of_freedom"] = energy->degrees_of_freedom();
+    stats["n_chains"] = pt.chains_per_temperature;
+    stats["thin"] = pt.thin;
     const auto out_dtype = save_dtype == "float32" ? at::kFloat : at::kDouble;
     fmt::print("\n{:>8} {:>9} {:>10} {:>8} {:>16} {:>18} {:>9} {:>8}\n", "T", "samples", "step",
                "accept", "<E> ± se", "T_conf ± se", "tau(E)", "ESS");

@@ -184,3 +184,48 @@ TEST(LennardJones, WrongShapeIsAClearError) {
 
 }  // namespace
 }  // namespace pita
+
+namespace pita {
+namespace {
+
+TEST(LennardJones, Lj55HasForcesConsistentWithItsEnergy) {
+    LennardJonesParams p;
+    p.n_particles = 55;
+    LennardJones lj(p);
+    EXPECT_EQ(lj.degrees_of_freedom(), 162);
+    at::Generator gen = make_generator(55);
+    const at::Tensor x = lj.initial_configurations(2, gen);
+    const EnergyAndForce ef = lj.energy_and_force(x);
+    ASSERT_TRUE(at::isfinite(ef.energy).all().item<bool>());
+    const double h = 1e-6;
+    for (int64_t i : {0, 27, 54}) {
+        at::Tensor xp = x.clone();
+        at::Tensor xm = x.clone();
+        xp.select(1, i).select(1, 2).add_(h);
+        xm.select(1, i).select(1, 2).sub_(h);
+        const at::Tensor fd = -(lj.energy(xp) - lj.energy(xm)) / (2 * h);
+        EXPECT_TRUE(at::allclose(fd, ef.force.select(1, i).select(1, 2), 1e-6, 1e-6)) << i;
+    }
+}
+
+}  // namespace
+}  // namespace pita
+
+namespace pita {
+namespace {
+
+// Runs where a CUDA LibTorch sees a GPU; skips cleanly elsewhere (CI has none).
+TEST(LennardJonesGpu, CudaTensorPathMatchesCpuKernel) {
+    if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this build";
+    LennardJones lj;
+    at::Generator gen = make_generator(6);
+    const at::Tensor x = lj.initial_configurations(64, gen);
+    const EnergyAndForce cpu = lj.energy_and_force(x);
+    const EnergyAndForce gpu = lj.energy_and_force(x.to(at::kCUDA));
+    EXPECT_TRUE(gpu.energy.is_cuda());
+    EXPECT_TRUE(at::allclose(gpu.energy.cpu(), cpu.energy, 1e-12, 1e-9));
+    EXPECT_TRUE(at::allclose(gpu.force.cpu(), cpu.force, 1e-10, 1e-8));
+}
+
+}  // namespace
+}  // namespace pita

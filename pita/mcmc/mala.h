@@ -10,6 +10,10 @@
 
 namespace pita {
 
+/// Which implementation moves the chains. Auto picks a fused CPU loop for CPU tensors (same
+/// arithmetic, one pass per chain) and LibTorch ops elsewhere (any device).
+enum class MalaKernel { Auto, Generic };
+
 struct MalaOptions {
     double initial_step_size = 1e-4;   ///< δ: x' = x + (δ/2)∇log p + sqrt(δ)ξ
     double target_acceptance = 0.574;  ///< asymptotically optimal for MALA (Roberts & Rosenthal)
@@ -21,6 +25,7 @@ struct MalaOptions {
     /// MALA).
     double drift_clip = 3.0;
     double min_step_size = 1e-12;
+    MalaKernel kernel = MalaKernel::Auto;
     double max_step_size = 10.0;
 };
 
@@ -58,6 +63,13 @@ class Mala {
     const Energy& energy() const { return energy_; }
 
   private:
+    /// Both return the accepted mask [chains] and update `s` in place of the rejected/accepted
+    /// rows.
+    at::Tensor step_generic(ChainState& s, at::Tensor noise, const at::Tensor& u,
+                            const at::Tensor& delta) const;
+    /// @param delta [chains], float64, CPU
+    at::Tensor step_fused_cpu(ChainState& s, const at::Tensor& noise, const at::Tensor& u,
+                              const at::Tensor& delta) const;
     /// (δ/2)∇log p, capped per particle as options_.drift_clip says. [chains, n, d]
     at::Tensor drift(const at::Tensor& force, const at::Tensor& delta3,
                      const at::Tensor& temp3) const;

@@ -73,6 +73,31 @@ TEST(Mala, SameSeedIsBitwiseIdenticalAndOtherSeedDiffers) {
     EXPECT_FALSE(at::equal(run(5), run(6)));
 }
 
+TEST(Mala, FusedCpuKernelMakesTheSameMovesAsGenericOps) {
+    LennardJones lj;
+    auto run = [&](MalaKernel kernel, at::ScalarType dtype) {
+        MalaOptions o;
+        o.initial_step_size = 2e-3;
+        o.kernel = kernel;
+        Mala mala(lj, o, {1.0, 1.0, 2.0, 2.0, 4.0, 4.0}, {0, 0, 1, 1, 2, 2});
+        at::Generator init = make_generator(17);
+        ChainState s = mala.init(lj.initial_configurations(6, init).to(dtype));
+        at::Generator gen = make_generator(18);
+        at::Tensor accepted = at::zeros({6}, at::kLong);
+        for (int i = 0; i < 30; ++i) accepted += mala.step(s, gen, true).to(at::kLong);
+        return std::make_pair(s, accepted);
+    };
+    for (auto dtype : {at::kDouble, at::kFloat}) {
+        const auto [fused, acc_fused] = run(MalaKernel::Auto, dtype);
+        const auto [generic, acc_generic] = run(MalaKernel::Generic, dtype);
+        EXPECT_TRUE(at::equal(acc_fused, acc_generic)) << c10::toString(dtype);
+        const double tol = dtype == at::kDouble ? 1e-10 : 1e-4;
+        EXPECT_TRUE(at::allclose(fused.x, generic.x, tol, tol)) << c10::toString(dtype);
+        EXPECT_TRUE(at::allclose(fused.energy, generic.energy, tol, tol));
+        EXPECT_GT(acc_fused.sum().item<int64_t>(), 0);
+    }
+}
+
 TEST(Mala, WarmupAdaptsStepSizeToTargetAcceptance) {
     IsotropicGaussian g(1, 10, 1.0);
     Mala mala(g, MalaOptions{1e-4, 0.574}, std::vector<double>(512, 1.0),

@@ -1,5 +1,7 @@
 #include "pita/core/version.h"
 
+#include "pita_git_hash.h"  // generated at build time by cmake/git_version.cmake
+
 #include <fmt/format.h>
 #include <torch/csrc/api/include/torch/version.h>
 #include <yaml-cpp/yaml.h>

@@ -31,7 +31,8 @@ TEST(Lj13ReferenceStatistical, ShipsEveryLadderTemperature) {
         for (const auto& e : s["temperatures"]) {
             if (std::abs(e["temperature"].get<double>() - t) < 1e-9) {
                 found = true;
-                EXPECT_TRUE(std::filesystem::exists(kDir + "/" + e["samples_file"].get<std::string>()))
+                EXPECT_TRUE(
+                    std::filesystem::exists(kDir + "/" + e["samples_file"].get<std::string>()))
                     << "T=" << t;
             }
         }

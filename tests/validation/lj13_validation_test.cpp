@@ -16,27 +16,28 @@ namespace pita {
 namespace {
 
 TEST(LennardJones13Validation, ParallelTemperingReproducesKnownThermodynamics) {
-  LennardJones lj;
-  ParallelTemperingOptions o;
-  o.temperatures = {1.0, 1.1, 1.2, 1.35, 1.5, 1.7, 2.0, 2.4, 3.0, 3.5, 4.0};
-  o.chains_per_temperature = 64;
-  o.warmup_steps = 3000;
-  o.production_steps = 30000;
-  o.thin = 100;
-  ParallelTempering pt(lj, MalaOptions{1e-3}, o);
-  at::Generator gen = make_generator(424242);
-  const McmcResult r = pt.run(lj.initial_configurations(pt.n_chains(), gen), gen);
-  for (const TemperatureSamples& t : r.per_temperature) {
-    const MeanEstimate& tc = t.configurational_temperature;
-    // 5 standard errors (autocorrelation-corrected): P(false failure) < 1e-6 per temperature.
-    EXPECT_NEAR(tc.mean, t.temperature, 5.0 * tc.standard_error)
-        << "T=" << t.temperature << " se=" << tc.standard_error << " (stochastic)";
-    EXPECT_LT(tc.standard_error, 0.02 * t.temperature) << "run too short to test T=" << t.temperature;
-  }
-  const TemperatureSamples& cold = r.per_temperature.front();
-  EXPECT_NEAR(cold.mean_energy.mean, -43.1, 0.3) << "se " << cold.mean_energy.standard_error;
-  // "About 7.0": the published figure has one decimal; our estimate's own error is ~0.1.
-  EXPECT_NEAR(cold.mean_energy.stddev, 7.0, 0.3);
+    LennardJones lj;
+    ParallelTemperingOptions o;
+    o.temperatures = {1.0, 1.1, 1.2, 1.35, 1.5, 1.7, 2.0, 2.4, 3.0, 3.5, 4.0};
+    o.chains_per_temperature = 64;
+    o.warmup_steps = 3000;
+    o.production_steps = 30000;
+    o.thin = 100;
+    ParallelTempering pt(lj, MalaOptions{1e-3}, o);
+    at::Generator gen = make_generator(424242);
+    const McmcResult r = pt.run(lj.initial_configurations(pt.n_chains(), gen), gen);
+    for (const TemperatureSamples& t : r.per_temperature) {
+        const MeanEstimate& tc = t.configurational_temperature;
+        // 5 standard errors (autocorrelation-corrected): P(false failure) < 1e-6 per temperature.
+        EXPECT_NEAR(tc.mean, t.temperature, 5.0 * tc.standard_error)
+            << "T=" << t.temperature << " se=" << tc.standard_error << " (stochastic)";
+        EXPECT_LT(tc.standard_error, 0.02 * t.temperature)
+            << "run too short to test T=" << t.temperature;
+    }
+    const TemperatureSamples& cold = r.per_temperature.front();
+    EXPECT_NEAR(cold.mean_energy.mean, -43.1, 0.3) << "se " << cold.mean_energy.standard_error;
+    // "About 7.0": the published figure has one decimal; our estimate's own error is ~0.1.
+    EXPECT_NEAR(cold.mean_energy.stddev, 7.0, 0.3);
 }
 
 }  // namespace

@@ -18,36 +18,36 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 struct Outcome {
-  int exit_code;
-  std::string output;
+    int exit_code;
+    std::string output;
 };
 
 Outcome run_pita(const std::string& args) {
-  const std::string cmd = std::string(PITA_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-  const int status = pclose(pipe);
-  return {WEXITSTATUS(status), out};
+    const std::string cmd = std::string(PITA_BINARY) + " " + args + " 2>&1";
+    FILE* pipe = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+    const int status = pclose(pipe);
+    return {WEXITSTATUS(status), out};
 }
 
 class CliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("pita_cli_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string write_config(const std::string& text) {
-    const fs::path p = dir_ / "config.yaml";
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  fs::path dir_;
+  protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() /
+               ("pita_cli_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string write_config(const std::string& text) {
+        const fs::path p = dir_ / "config.yaml";
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    fs::path dir_;
 };
 
 constexpr const char* kTinyMcmc =
@@ -56,74 +56,75 @@ constexpr const char* kTinyMcmc =
     "  production_steps: 40\n  thin: 10\n";
 
 TEST_F(CliTest, McmcWritesSamplesStatisticsAndRunRecord) {
-  const std::string cfg = write_config(kTinyMcmc);
-  const Outcome o = run_pita("mcmc " + cfg + " --out " + (dir_ / "run").string());
-  ASSERT_EQ(o.exit_code, 0) << o.output;
-  EXPECT_THAT(o.output, HasSubstr("target-energy evaluations"));
-  const at::Tensor x = pita::read_npy((dir_ / "run/T1/samples.npy").string());
-  EXPECT_EQ(x.sizes(), (std::vector<int64_t>{16, 13, 3}));
-  EXPECT_EQ(x.scalar_type(), at::kFloat);
-  EXPECT_TRUE(fs::exists(dir_ / "run/T2/energies.npy"));
-  nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "run/mcmc.json"));
-  EXPECT_EQ(stats["energy_evaluations"], 8 * (1 + 20 + 40));
-  nlohmann::json run = nlohmann::json::parse(std::ifstream(dir_ / "run/run.json"));
-  EXPECT_EQ(run["seed"], 5);
-  EXPECT_EQ(run["config"]["mcmc"]["n_chains"], 4);
-  EXPECT_EQ(run["config"]["mcmc"]["step_size"], 1e-4);  // defaults are recorded too
+    const std::string cfg = write_config(kTinyMcmc);
+    const Outcome o = run_pita("mcmc " + cfg + " --out " + (dir_ / "run").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("target-energy evaluations"));
+    const at::Tensor x = pita::read_npy((dir_ / "run/T1/samples.npy").string());
+    EXPECT_EQ(x.sizes(), (std::vector<int64_t>{16, 13, 3}));
+    EXPECT_EQ(x.scalar_type(), at::kFloat);
+    EXPECT_TRUE(fs::exists(dir_ / "run/T2/energies.npy"));
+    nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "run/mcmc.json"));
+    EXPECT_EQ(stats["energy_evaluations"], 8 * (1 + 20 + 40));
+    nlohmann::json run = nlohmann::json::parse(std::ifstream(dir_ / "run/run.json"));
+    EXPECT_EQ(run["seed"], 5);
+    EXPECT_EQ(run["config"]["mcmc"]["n_chains"], 4);
+    EXPECT_EQ(run["config"]["mcmc"]["step_size"], 1e-4);  // defaults are recorded too
 }
 
 TEST_F(CliTest, SameSeedGivesIdenticalSamples) {
-  const std::string cfg = write_config(kTinyMcmc);
-  ASSERT_EQ(run_pita("mcmc " + cfg + " --out " + (dir_ / "a").string()).exit_code, 0);
-  ASSERT_EQ(run_pita("mcmc " + cfg + " --out " + (dir_ / "b").string()).exit_code, 0);
-  EXPECT_TRUE(at::equal(pita::read_npy((dir_ / "a/T1/samples.npy").string()),
-                        pita::read_npy((dir_ / "b/T1/samples.npy").string())));
+    const std::string cfg = write_config(kTinyMcmc);
+    ASSERT_EQ(run_pita("mcmc " + cfg + " --out " + (dir_ / "a").string()).exit_code, 0);
+    ASSERT_EQ(run_pita("mcmc " + cfg + " --out " + (dir_ / "b").string()).exit_code, 0);
+    EXPECT_TRUE(at::equal(pita::read_npy((dir_ / "a/T1/samples.npy").string()),
+                          pita::read_npy((dir_ / "b/T1/samples.npy").string())));
 }
 
 TEST_F(CliTest, UnknownConfigKeyNamesTheNearestValidKey) {
-  const std::string cfg = write_config(std::string(kTinyMcmc) + "  n_chain: 3\n");
-  const Outcome o = run_pita("mcmc " + cfg + " --out " + (dir_ / "run").string());
-  EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.output, HasSubstr("mcmc.n_chain: unknown key. Did you mean 'mcmc.n_chains'?"));
-  EXPECT_FALSE(fs::exists(dir_ / "run/run.json"));  // nothing started on a bad config
+    const std::string cfg = write_config(std::string(kTinyMcmc) + "  n_chain: 3\n");
+    const Outcome o = run_pita("mcmc " + cfg + " --out " + (dir_ / "run").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("mcmc.n_chain: unknown key. Did you mean 'mcmc.n_chains'?"));
+    EXPECT_FALSE(fs::exists(dir_ / "run/run.json"));  // nothing started on a bad config
 }
 
 TEST_F(CliTest, WrongTypeInOverrideIsReported) {
-  const std::string cfg = write_config(kTinyMcmc);
-  const Outcome o = run_pita("mcmc " + cfg + " mcmc.n_chains=lots --out " +
-                             (dir_ / "run").string());
-  EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.output, HasSubstr("mcmc.n_chains: wrong type: got 'lots'; expected an integer"));
+    const std::string cfg = write_config(kTinyMcmc);
+    const Outcome o =
+        run_pita("mcmc " + cfg + " mcmc.n_chains=lots --out " + (dir_ / "run").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("mcmc.n_chains: wrong type: got 'lots'; expected an integer"));
 }
 
 TEST_F(CliTest, MissingConfigFileIsReported) {
-  const Outcome o = run_pita("mcmc " + (dir_ / "nope.yaml").string());
-  EXPECT_NE(o.exit_code, 0);
-  EXPECT_THAT(o.output, HasSubstr("nope.yaml"));
+    const Outcome o = run_pita("mcmc " + (dir_ / "nope.yaml").string());
+    EXPECT_NE(o.exit_code, 0);
+    EXPECT_THAT(o.output, HasSubstr("nope.yaml"));
 }
 
 TEST_F(CliTest, UnknownEnergyTypeSuggestsTheNearestOne) {
-  const std::string cfg = write_config("energy:\n  type: lenard_jones\n");
-  const Outcome o = run_pita("diagnose " + cfg);
-  EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.output, HasSubstr("Did you mean 'lennard_jones'?"));
+    const std::string cfg = write_config("energy:\n  type: lenard_jones\n");
+    const Outcome o = run_pita("diagnose " + cfg);
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("Did you mean 'lennard_jones'?"));
 }
 
 TEST_F(CliTest, DiagnosePassesForEveryBuiltInTarget) {
-  for (const char* type : {"lennard_jones", "double_well", "gmm", "gaussian"}) {
-    const std::string cfg = write_config(std::string("seed: 1\nenergy:\n  type: ") + type + "\n");
-    const Outcome o = run_pita("diagnose " + cfg);
-    EXPECT_EQ(o.exit_code, 0) << type << "\n" << o.output;
-    EXPECT_THAT(o.output, HasSubstr("force vs finite differences"));
-  }
+    for (const char* type : {"lennard_jones", "double_well", "gmm", "gaussian"}) {
+        const std::string cfg =
+            write_config(std::string("seed: 1\nenergy:\n  type: ") + type + "\n");
+        const Outcome o = run_pita("diagnose " + cfg);
+        EXPECT_EQ(o.exit_code, 0) << type << "\n" << o.output;
+        EXPECT_THAT(o.output, HasSubstr("force vs finite differences"));
+    }
 }
 
 TEST_F(CliTest, CudaRequestOnCpuBuildGivesTheRebuildHint) {
-  const std::string cfg = write_config(kTinyMcmc);
-  const Outcome o = run_pita("diagnose " + cfg + " --device cuda");
-  if (o.exit_code == 0) GTEST_SKIP() << "this build has a GPU";
-  EXPECT_EQ(o.exit_code, 2);
-  EXPECT_THAT(o.output, HasSubstr("CMAKE_PREFIX_PATH"));
+    const std::string cfg = write_config(kTinyMcmc);
+    const Outcome o = run_pita("diagnose " + cfg + " --device cuda");
+    if (o.exit_code == 0) GTEST_SKIP() << "this build has a GPU";
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("CMAKE_PREFIX_PATH"));
 }
 
 }  // namespace

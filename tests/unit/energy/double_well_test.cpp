@@ -11,13 +11,18 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "support/test_helpers.h"
 
 namespace pita {
 namespace {
 
 using ::testing::HasSubstr;
 
-const at::TensorOptions kF64 = at::TensorOptions().dtype(at::kDouble);
+using testing::error_message;
+using testing::fd_gradient;
+using testing::grid_points;
+using testing::kF64;
+using testing::scalar_h;
 
 // Configurations with pair distances spread over both wells (~1 to ~8).
 at::Tensor random_configs(int64_t batch, uint64_t seed, int64_t n = 4, int64_t dim = 2) {
@@ -51,16 +56,6 @@ double hand_energy(const at::Tensor& config, const DoubleWellParams& p) {
         }
     }
     return e / p.tau;
-}
-
-template <typename F>
-std::string error_message(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "(no ConfigError thrown)";
 }
 
 TEST(DoubleWell, DefaultsAreDw4) {

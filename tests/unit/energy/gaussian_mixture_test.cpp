@@ -12,13 +12,18 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "support/test_helpers.h"
 
 namespace pita {
 namespace {
 
 using ::testing::HasSubstr;
 
-const at::TensorOptions kF64 = at::TensorOptions().dtype(at::kDouble);
+using testing::error_message;
+using testing::fd_gradient;
+using testing::grid_points;
+using testing::kF64;
+using testing::scalar_h;
 
 // Three overlapping 2-D modes with unequal variances and weights, so responsibilities are far
 // from one-hot and every term of the score and Laplacian formulas matters.
@@ -31,40 +36,6 @@ std::unique_ptr<GaussianMixture> overlapping_mixture() {
 at::Tensor test_points(int64_t n, uint64_t seed, double scale) {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     return at::randn({n, 2}, gen, kF64) * scale;
-}
-
-at::Tensor scalar_h(double h) { return at::scalar_tensor(h, kF64); }
-
-// A regular 2-D grid of points [n*n, 2] covering [lo, hi]², spacing `step`.
-at::Tensor grid_points(double lo, double hi, double step) {
-    const at::Tensor axis = at::arange(lo, hi + 0.5 * step, step, kF64);
-    const auto mesh = at::meshgrid({axis, axis}, "ij");
-    return at::stack({mesh[0].reshape(-1), mesh[1].reshape(-1)}, 1);
-}
-
-// Central differences of a per-row scalar function f: [B, d] -> [B], divided by the actual step
-// taken (x ± eps is not exact in binary).
-at::Tensor fd_gradient(const std::function<at::Tensor(const at::Tensor&)>& f, const at::Tensor& x,
-                       double eps) {
-    at::Tensor g = at::zeros_like(x);
-    for (int64_t j = 0; j < x.size(1); ++j) {
-        at::Tensor xp = x.clone();
-        at::Tensor xm = x.clone();
-        xp.select(1, j).add_(eps);
-        xm.select(1, j).sub_(eps);
-        g.select(1, j).copy_((f(xp) - f(xm)) / (xp.select(1, j) - xm.select(1, j)));
-    }
-    return g;
-}
-
-template <typename F>
-std::string error_message(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "(no ConfigError thrown)";
 }
 
 // ---- construction and the reference mixture ----------------------------------------------------

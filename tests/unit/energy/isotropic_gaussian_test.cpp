@@ -12,49 +12,22 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "support/test_helpers.h"
 
 namespace pita {
 namespace {
 
 using ::testing::HasSubstr;
 
-const at::TensorOptions kF64 = at::TensorOptions().dtype(at::kDouble);
+using testing::error_message;
+using testing::fd_gradient;
+using testing::grid_points;
+using testing::kF64;
+using testing::scalar_h;
 
 at::Tensor random_x(at::IntArrayRef shape, uint64_t seed) {
     at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     return at::randn(shape, gen, kF64);
-}
-
-at::Tensor scalar_h(double h) { return at::scalar_tensor(h, kF64); }
-
-at::Tensor grid_points(double lo, double hi, double step) {
-    const at::Tensor axis = at::arange(lo, hi + 0.5 * step, step, kF64);
-    const auto mesh = at::meshgrid({axis, axis}, "ij");
-    return at::stack({mesh[0].reshape(-1), mesh[1].reshape(-1)}, 1);
-}
-
-// Central differences of f: [B, D] -> [B], divided by the step actually taken.
-at::Tensor fd_gradient(const std::function<at::Tensor(const at::Tensor&)>& f, const at::Tensor& x,
-                       double eps) {
-    at::Tensor g = at::zeros_like(x);
-    for (int64_t j = 0; j < x.size(1); ++j) {
-        at::Tensor xp = x.clone();
-        at::Tensor xm = x.clone();
-        xp.select(1, j).add_(eps);
-        xm.select(1, j).sub_(eps);
-        g.select(1, j).copy_((f(xp) - f(xm)) / (xp.select(1, j) - xm.select(1, j)));
-    }
-    return g;
-}
-
-template <typename F>
-std::string error_message(F&& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "(no ConfigError thrown)";
 }
 
 TEST(IsotropicGaussian, EnergyMatchesHandComputedValue) {

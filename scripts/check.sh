@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command, and exactly what CI runs: install what is missing, build
 # everything with warnings as errors, run the unit and statistical tests and a benchmark smoke
-# pass. The slow 'validation' label is opt-in (-DPITA_VALIDATION=ON; ctest -L validation).
+# pass (Release), then the unit tests again under ASan/UBSan (Debug). The slow 'validation' label
+# is opt-in (-DPITA_VALIDATION=ON; ctest -L validation).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -12,3 +13,11 @@ fi
 cmake -S . -B build-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DPITA_WARNINGS_AS_ERRORS=ON
 cmake --build build-check
 ctest --test-dir build-check --label-exclude validation --output-on-failure --timeout 900
+
+# Our own code under AddressSanitizer + UndefinedBehaviorSanitizer (Debug, unit label). LibTorch is
+# not instrumented; tcmalloc is dropped in this build (it cannot coexist with ASan's allocator).
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DPITA_SANITIZE=address;undefined" \
+  -DPITA_BUILD_BENCHMARKS=OFF -DPITA_WARNINGS_AS_ERRORS=ON
+cmake --build build-sanitize
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  ctest --test-dir build-sanitize --label-regex '^unit$' --output-on-failure --timeout 900

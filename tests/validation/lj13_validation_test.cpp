@@ -4,6 +4,7 @@
 // and at T = 1 the energy has mean −43.1 ± 0.3 and standard deviation about 7.0, as published
 // with the equivariant-flow reference data for this exact energy (factor-2 convention).
 #include <cmath>
+#include <string>
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -28,6 +29,8 @@ TEST(LennardJones13Validation, ParallelTemperingReproducesKnownThermodynamics) {
     const McmcResult r = pt.run(lj.initial_configurations(pt.n_chains(), gen), gen);
     for (const TemperatureSamples& t : r.per_temperature) {
         const MeanEstimate& tc = t.configurational_temperature;
+        RecordProperty("T_conf_at_" + std::to_string(t.temperature),
+                       std::to_string(tc.mean) + " +- " + std::to_string(tc.standard_error));
         // 5 standard errors (autocorrelation-corrected): P(false failure) < 1e-6 per temperature.
         EXPECT_NEAR(tc.mean, t.temperature, 5.0 * tc.standard_error)
             << "T=" << t.temperature << " se=" << tc.standard_error << " (stochastic)";
@@ -35,6 +38,9 @@ TEST(LennardJones13Validation, ParallelTemperingReproducesKnownThermodynamics) {
             << "run too short to test T=" << t.temperature;
     }
     const TemperatureSamples& cold = r.per_temperature.front();
+    RecordProperty("mean_energy_T1", std::to_string(cold.mean_energy.mean) + " +- " +
+                                         std::to_string(cold.mean_energy.standard_error));
+    RecordProperty("stddev_energy_T1", std::to_string(cold.mean_energy.stddev));
     EXPECT_NEAR(cold.mean_energy.mean, -43.1, 0.3) << "se " << cold.mean_energy.standard_error;
     // "About 7.0": the published figure has one decimal; our estimate's own error is ~0.1.
     EXPECT_NEAR(cold.mean_energy.stddev, 7.0, 0.3);

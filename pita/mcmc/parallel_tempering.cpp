@@ -134,8 +134,10 @@ McmcResult ParallelTempering::run(const at::Tensor& x0, at::Generator& gen,
         if (k_count > 1 && (step + 1) % options_.swap_interval == 0)
             swap_round(s, gen, round++, attempts, accepts);
         if ((step + 1) % options_.thin == 0) {
-            kept_x.push_back(s.x.to(at::kCPU).clone());
-            kept_e.push_back(s.energy.to(at::kCPU, at::kDouble));
+            kept_x.push_back(s.x.to(at::kCPU, s.x.scalar_type(), false, /*copy=*/true));
+            // copy=true: the fused MALA kernel updates the state in place, so a tensor that merely
+            // aliases it (what .to() returns when nothing needs converting) would change later.
+            kept_e.push_back(s.energy.to(at::kCPU, at::kDouble, false, /*copy=*/true));
             // x·∇E = −x·F; x is mean-free for translation-invariant targets.
             kept_v.push_back((-(s.x * s.force).sum({1, 2})).to(at::kCPU, at::kDouble));
         }

@@ -176,5 +176,25 @@ TEST(ParallelTempering, CountsEnergyEvaluations) {
     EXPECT_EQ(r.swap_acceptance.size(), 1u);
 }
 
+TEST(ParallelTempering, KeptEnergiesBelongToKeptSamples) {
+    // Guards against recording views of state that the fused kernel later updates in place.
+    LennardJones lj;
+    ParallelTemperingOptions o;
+    o.temperatures = {1.0, 4.0};
+    o.chains_per_temperature = 8;
+    o.warmup_steps = 50;
+    o.production_steps = 100;
+    o.thin = 10;
+    ParallelTempering pt(lj, MalaOptions{1e-3}, o);
+    at::Generator gen = make_generator(81);
+    const McmcResult r = pt.run(lj.initial_configurations(16, gen), gen);
+    for (const TemperatureSamples& t : r.per_temperature) {
+        EXPECT_TRUE(at::allclose(lj.energy(t.x), t.energy, 1e-10, 1e-8)) << "T=" << t.temperature;
+        // Chains move: successive records of a chain differ.
+        const at::Tensor e = t.energy.view({-1, 8});
+        EXPECT_GT((e.slice(0, 1) - e.slice(0, 0, -1)).abs().max().item<double>(), 0.0);
+    }
+}
+
 }  // namespace
 }  // namespace pita

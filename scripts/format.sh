@@ -2,4 +2,4 @@
 # Formats every tracked C++ file in place (scripts/check.sh fails on any difference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-git ls-files '*.h' '*.cpp' | xargs clang-format -i
+git ls-files --cached --others --exclude-standard '*.h' '*.cpp' | xargs clang-format -i

@@ -17,7 +17,7 @@ namespace pita {
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 class Backbone {
-public:
+  public:
     virtual ~Backbone() = default;
     virtual std::string name() const = 0;
 

@@ -20,7 +20,7 @@ struct EnergyModelOutputs {
 };
 
 class EnergyModel {
-public:
+  public:
     explicit EnergyModel(std::unique_ptr<Backbone> backbone);
 
     /// @param x    [batch, n_particles, spatial_dim]
@@ -38,7 +38,7 @@ public:
     Backbone& backbone() { return *backbone_; }
     const Backbone& backbone() const { return *backbone_; }
 
-private:
+  private:
     std::unique_ptr<Backbone> backbone_;
 };
 

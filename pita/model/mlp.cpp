@@ -1,7 +1,7 @@
 #include "pita/model/mlp.h"
 
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
 
@@ -44,8 +44,7 @@ at::Tensor Mlp::forward(const at::Tensor& c_noise, const at::Tensor& y,
     const int64_t batch = y.size(0);
     std::vector<at::Tensor> inputs{y.reshape({batch, -1})};
     if (options_.condition_on_time) inputs.push_back(c_noise.reshape({batch, 1}).to(y.dtype()));
-    if (options_.condition_on_temperature)
-        inputs.push_back(beta.reshape({batch, 1}).to(y.dtype()));
+    if (options_.condition_on_temperature) inputs.push_back(beta.reshape({batch, 1}).to(y.dtype()));
     at::Tensor out = impl_->net->forward(torch::cat(inputs, 1)).view(y.sizes());
     if (options_.mean_free_output) out = out - out.mean(1, /*keepdim=*/true);
     return out;
@@ -53,7 +52,8 @@ at::Tensor Mlp::forward(const at::Tensor& c_noise, const at::Tensor& y,
 
 NamedTensors Mlp::named_parameters() const {
     NamedTensors out;
-    for (const auto& item : impl_->net->named_parameters()) out.emplace_back(item.key(), item.value());
+    for (const auto& item : impl_->net->named_parameters())
+        out.emplace_back(item.key(), item.value());
     return out;
 }
 

@@ -18,7 +18,7 @@ struct MlpOptions {
 /// The output layer starts at zero, so a fresh model is the exact model of N(0, (1+h)I) (the DiT
 /// of the reference does the same; spec §3.2).
 class Mlp final : public Backbone {
-public:
+  public:
     explicit Mlp(MlpOptions options);
     ~Mlp() override;
 
@@ -31,7 +31,7 @@ public:
     void train(bool on) override;
     nlohmann::json config() const override;
 
-private:
+  private:
     struct Impl;
     MlpOptions options_;
     std::unique_ptr<Impl> impl_;

@@ -8,7 +8,7 @@
 namespace pita {
 
 class ScoreModel {
-public:
+  public:
     explicit ScoreModel(std::unique_ptr<Backbone> backbone);
 
     /// @param x    [batch, n_particles, spatial_dim]
@@ -22,7 +22,7 @@ public:
     Backbone& backbone() { return *backbone_; }
     const Backbone& backbone() const { return *backbone_; }
 
-private:
+  private:
     std::unique_ptr<Backbone> backbone_;
 };
 

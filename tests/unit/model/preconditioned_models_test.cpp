@@ -1,8 +1,8 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/grad_mode.h>
+#include <nlohmann/json.hpp>
 
 #include "pita/core/rng.h"
 #include "pita/model/energy_model.h"
@@ -14,7 +14,7 @@ namespace {
 
 // F ≡ 0, but differentiable in y (so ∇U flows), as a fresh zero-initialised network would be.
 class ZeroBackbone final : public Backbone {
-public:
+  public:
     std::string name() const override { return "zero"; }
     at::Tensor forward(const at::Tensor&, const at::Tensor& y, const at::Tensor&) const override {
         return 0.0 * y;
@@ -60,7 +60,8 @@ std::unique_ptr<Mlp> random_mlp(uint64_t seed) {
     mlp->to(c10::Device(c10::kCPU), at::kDouble);
     at::Generator gen = make_generator(seed);
     torch::autograd::GradMode::set_enabled(false);
-    for (auto& [name, p] : mlp->named_parameters()) p.copy_(0.5 * at::randn(p.sizes(), gen, at::kDouble));
+    for (auto& [name, p] : mlp->named_parameters())
+        p.copy_(0.5 * at::randn(p.sizes(), gen, at::kDouble));
     torch::autograd::GradMode::set_enabled(true);
     return mlp;
 }
@@ -153,7 +154,8 @@ TEST(Mlp, FreshModelIsTheExactModelOfAWideGaussian) {
     score.backbone().to(c10::Device(c10::kCPU), at::kDouble);
     const at::Tensor x = at::randn({4, 1, 2}, at::kDouble);
     const at::Tensor h = at::full({4}, 0.3, at::kDouble);
-    EXPECT_TRUE(at::allclose(score.score(x, h, at::ones({4}, at::kDouble)), -x / 1.3, 1e-14, 1e-14));
+    EXPECT_TRUE(
+        at::allclose(score.score(x, h, at::ones({4}, at::kDouble)), -x / 1.3, 1e-14, 1e-14));
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 #include "pita/energy/gaussian_mixture.h"
 
 #include <cmath>
+#include <cstdio>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -446,6 +448,35 @@ TEST(GaussianMixture, TemperedApproximationMatchesGridNormalisedPowerForSeparate
     EXPECT_TRUE(at::allclose(same->variances(), gmm.variances(), 0, 1e-15));
     EXPECT_THAT(error_message([&] { gmm.tempered_approximation(0.0); }),
                 HasSubstr("temperature: got 0; expected a finite T > 0"));
+}
+
+}  // namespace
+}  // namespace pita
+
+namespace pita {
+namespace {
+
+// The reference builds its means with torch.manual_seed(0); torch.rand(40, 2). Checked against
+// Debian's python3-torch when it is installed (scripts/install-deps.sh --bench), skipped otherwise.
+TEST(GaussianMixture, Gmm40MeansEqualPyTorchsSeededDraws) {
+    FILE* pipe = popen(
+        "/usr/bin/python3 -c \"import torch; torch.manual_seed(0); "
+        "print(' '.join(repr(v) for v in ((torch.rand(40, 2) - 0.5) * 2 * "
+        "40).flatten().tolist()))\" "
+        "2>/dev/null",
+        "r");
+    std::string text;
+    char buf[4096];
+    while (pipe != nullptr && std::fgets(buf, sizeof buf, pipe) != nullptr) text += buf;
+    if (pipe == nullptr || pclose(pipe) != 0 || text.empty())
+        GTEST_SKIP() << "python3-torch not installed";
+    std::istringstream in(text);
+    const at::Tensor means = GaussianMixture::pita_gmm40()->means().reshape({-1});
+    for (int64_t i = 0; i < 80; ++i) {
+        double v = 0;
+        in >> v;
+        EXPECT_NEAR(means[i].item<double>(), v, 1e-5) << "entry " << i;
+    }
 }
 
 }  // namespace

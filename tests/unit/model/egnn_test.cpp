@@ -209,7 +209,9 @@ TEST(Egnn, DoubleBackwardMatchesFiniteDifferencesOnOneParameter) {
         // reference, so those parameters get no gradient.
         const bool dead = params[i].first.rfind("gcl_2.node_mlp.", 0) == 0;
         ASSERT_EQ(grads[i].defined(), !dead) << params[i].first;
-        if (!dead) EXPECT_TRUE(at::isfinite(grads[i]).all().item<bool>()) << params[i].first;
+        if (!dead) {
+            EXPECT_TRUE(at::isfinite(grads[i]).all().item<bool>()) << params[i].first;
+        }
     }
     // One entry of the first edge layer and one of the tiny coordinate head, by central
     // differences (float64, step 1e-5: truncation ~1e-10, rounding ~1e-11, relative).

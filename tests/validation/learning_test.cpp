@@ -1,10 +1,12 @@
-// Learning works (validation tier: ~3 min on 2 cores): trained on exact samples of a 2-D Gaussian
-// mixture, the score model matches the exact noised score across noise levels. The oracles are
-// the mixture's analytic noised marginals (GaussianMixture as NoisedDensity).
-// Measured (seed 7, 3000 steps): relative MSE 0.060 / 0.013 / 0.0034 / 0.0013 at h = 0.01 / 0.1
-// / 1 / 10; the tolerance 0.1 leaves room for seed-to-seed variation of the optimiser.
-// The energy model does NOT yet match −log p_h after 3000 steps (relative MSE 4.4 / 2.7 / 1.2 /
-// 0.04 at the same h): its values are recorded, not asserted, until issue 3 closes that gap.
+// Learning works (validation tier, ~20 s on 2 cores): trained on exact samples of a 2-D Gaussian
+// mixture, the score model matches the exact noised score and the energy model matches −log p_h
+// up to a constant, across noise levels. The oracles are the mixture's analytic noised marginals.
+// Measured (seed 7, 3000 steps, clip 0.5): score relative MSE 0.031 / 0.0093 / 0.0025 / 0.0009
+// and energy 0.12 / 0.0078 / 0.0034 / 0.0007 at h = 0.01 / 0.1 / 1 / 10. Tolerances 0.1 (score)
+// and 0.25 (energy) leave about 2-3x room for seed-to-seed variation of the optimiser.
+// The energy-matching term is OFF here: with it at weight 1 (the reference recipe) and
+// σ_min = 0.01, the energy error stays at 4.4 / 2.1 / 0.76 / 0.015 (the pinning loss, whose
+// network term is scaled by 1/σ_min = 100, swamps the distillation gradient). Open in issue 3.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -36,6 +38,7 @@ TEST(LearningValidation, MlpLearnsTheNoisedScoreAndEnergyOfAMixture) {
     EnergyModel energy(score.backbone().clone());
     TrainerOptions to;
     to.batch_size = 256;
+    to.losses.weights.energy_matching = 0.0;  // see the header comment
     to.losses.h_min = 0.01 * 0.01;
     to.losses.score_h_threshold = 0.01 * 0.01;
     Trainer trainer(score, energy, NoiseSchedule::elucidating(0.01), to, false);
@@ -57,6 +60,7 @@ TEST(LearningValidation, MlpLearnsTheNoisedScoreAndEnergyOfAMixture) {
         const at::Tensor diff = (u - target) - (u - target).mean();
         const double rel_e = (diff.pow(2).mean() / target.var()).item<double>();
         RecordProperty("energy_relative_mse_h" + std::to_string(h), std::to_string(rel_e));
+        EXPECT_LT(rel_e, 0.25) << "h=" << h;
     }
 }
 

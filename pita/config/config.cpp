@@ -196,43 +196,31 @@ void ConfigNode::error(const std::string& key, const std::string& message) const
     state_->errors.push_back(fmt::format("{}: {}", key_path(key), message));
 }
 
-int64_t ConfigNode::get_int(const std::string& key, int64_t fallback) const {
-    int64_t value = fallback;
+template <typename T, typename Parse>
+T ConfigNode::get_scalar(const std::string& key, T fallback, Parse parse,
+                         const char* expected) const {
+    T value = fallback;
     if (has(key)) {
         const YAML::Node n = node_->node[key];
-        if (!n.IsScalar() || !parse_int(n.Scalar(), value)) {
-            error(key, fmt::format("wrong type: got '{}'; expected an integer", scalar_text(n)));
+        if (!n.IsScalar() || !parse(n.Scalar(), value)) {
+            error(key, fmt::format("wrong type: got '{}'; expected {}", scalar_text(n), expected));
             value = fallback;
         }
     }
     state_->record(path_, key, value);
     return value;
+}
+
+int64_t ConfigNode::get_int(const std::string& key, int64_t fallback) const {
+    return get_scalar(key, fallback, parse_int, "an integer");
 }
 
 double ConfigNode::get_double(const std::string& key, double fallback) const {
-    double value = fallback;
-    if (has(key)) {
-        const YAML::Node n = node_->node[key];
-        if (!n.IsScalar() || !parse_double(n.Scalar(), value)) {
-            error(key, fmt::format("wrong type: got '{}'; expected a number", scalar_text(n)));
-            value = fallback;
-        }
-    }
-    state_->record(path_, key, value);
-    return value;
+    return get_scalar(key, fallback, parse_double, "a number");
 }
 
 bool ConfigNode::get_bool(const std::string& key, bool fallback) const {
-    bool value = fallback;
-    if (has(key)) {
-        const YAML::Node n = node_->node[key];
-        if (!n.IsScalar() || !parse_bool(n.Scalar(), value)) {
-            error(key, fmt::format("wrong type: got '{}'; expected true or false", scalar_text(n)));
-            value = fallback;
-        }
-    }
-    state_->record(path_, key, value);
-    return value;
+    return get_scalar(key, fallback, parse_bool, "true or false");
 }
 
 std::string ConfigNode::get_string(const std::string& key, const std::string& fallback) const {

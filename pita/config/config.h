@@ -50,6 +50,10 @@ class ConfigNode {
     ConfigNode(std::shared_ptr<detail::ConfigState> state, std::shared_ptr<detail::NodeRef> node,
                std::string path);
     std::string key_path(const std::string& key) const;
+    /// Reads a scalar with `parse` (bool(const std::string&, T&)); a value it rejects is
+    /// reported as "expected <expected>" and the fallback used. Records the value used.
+    template <typename T, typename Parse>
+    T get_scalar(const std::string& key, T fallback, Parse parse, const char* expected) const;
 
     std::shared_ptr<detail::ConfigState> state_;
     std::shared_ptr<detail::NodeRef> node_;

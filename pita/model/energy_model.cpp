@@ -10,9 +10,6 @@
 namespace pita {
 
 namespace {
-at::Tensor per_row(const at::Tensor& v, int64_t batch) {
-    return v.dim() == 0 ? v.expand({batch}) : v;
-}
 bool wants(EnergyWant want, EnergyWant bit) {
     return (static_cast<unsigned>(want) & static_cast<unsigned>(bit)) != 0;
 }

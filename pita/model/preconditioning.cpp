@@ -4,8 +4,12 @@
 
 namespace pita {
 
+at::Tensor per_row(const at::Tensor& v, int64_t batch) {
+    return v.dim() == 0 ? v.expand({batch}) : v;
+}
+
 Preconditioning precondition(const at::Tensor& h_in, int64_t batch) {
-    const at::Tensor h = h_in.dim() == 0 ? h_in.expand({batch}) : h_in;
+    const at::Tensor h = per_row(h_in, batch);
     const at::Tensor h3 = h.view({-1, 1, 1});
     Preconditioning p;
     p.c_skip = 1.0 / (1.0 + h3);

@@ -12,6 +12,10 @@ struct Preconditioning {
     at::Tensor c_noise;  ///< [batch]
 };
 
+/// A per-row value given as a 0-d tensor (one h or β for the whole batch) broadcast to [batch];
+/// a [batch] tensor is returned as it is.
+at::Tensor per_row(const at::Tensor& v, int64_t batch);
+
 /// @param h [batch] (or 0-d, broadcast to `batch`), noise variance σ² > 0
 Preconditioning precondition(const at::Tensor& h, int64_t batch);
 

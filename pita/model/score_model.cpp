@@ -7,12 +7,6 @@
 
 namespace pita {
 
-namespace {
-at::Tensor per_row(const at::Tensor& v, int64_t batch) {
-    return v.dim() == 0 ? v.expand({batch}) : v;
-}
-}  // namespace
-
 ScoreModel::ScoreModel(std::unique_ptr<Backbone> backbone) : backbone_(std::move(backbone)) {
     PITA_ASSERT(backbone_ != nullptr, "ScoreModel needs a backbone");
 }

@@ -1,12 +1,15 @@
-// Learning works (validation tier, ~20 s on 2 cores): trained on exact samples of a 2-D Gaussian
-// mixture, the score model matches the exact noised score and the energy model matches −log p_h
-// up to a constant, across noise levels. The oracles are the mixture's analytic noised marginals.
-// Measured (seed 7, 3000 steps, clip 0.5): score relative MSE 0.031 / 0.0093 / 0.0025 / 0.0009
-// and energy 0.12 / 0.0078 / 0.0034 / 0.0007 at h = 0.01 / 0.1 / 1 / 10. Tolerances 0.1 (score)
-// and 0.25 (energy) leave about 2-3x room for seed-to-seed variation of the optimiser.
-// The energy-matching term is OFF here: with it at weight 1 (the reference recipe) and
-// σ_min = 0.01, the energy error stays at 4.4 / 2.1 / 0.76 / 0.015 (the pinning loss, whose
-// network term is scaled by 1/σ_min = 100, swamps the distillation gradient). Open in issue 3.
+// Learning works (validation tier, ~45 s on 2 cores): trained on exact samples of a 2-D Gaussian
+// mixture with the reference loss weights (score, energy_score, energy_matching = 1, 1, 1), the
+// score model matches the exact noised score and the energy model matches −log p_h up to a
+// constant, across noise levels. The oracles are the mixture's analytic noised marginals.
+// Measured (seed 7, 9000 steps, clip 0.5, σ_min = 0.01): score relative MSE 0.019 / 0.0071 /
+// 0.0015 / 0.0005 and energy 0.18 / 0.027 / 0.038 / 0.0064 at h = 0.01 / 0.1 / 1 / 10.
+// Tolerances 0.1 (score) and 0.3 (energy) leave about 1.6x room for seed-to-seed variation.
+// Energy matching slows the distillation: at 3000 steps the energy error was still 4.4 / 2.1 /
+// 0.76 (0.12 / 0.008 / 0.003 without the term); the distillation loss falls to its floor only
+// after ~4000 steps. We also tried matching −log p0 only up to a constant (centred residuals,
+// since U(0, h) = 0 by construction): no better (0.12 / 0.16 / 0.068 / 0.011), so we keep the
+// reference's absolute form.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -38,11 +41,10 @@ TEST(LearningValidation, MlpLearnsTheNoisedScoreAndEnergyOfAMixture) {
     EnergyModel energy(score.backbone().clone());
     TrainerOptions to;
     to.batch_size = 256;
-    to.losses.weights.energy_matching = 0.0;  // see the header comment
     to.losses.h_min = 0.01 * 0.01;
     to.losses.score_h_threshold = 0.01 * 0.01;
     Trainer trainer(score, energy, NoiseSchedule::elucidating(0.01), to, false);
-    for (int i = 0; i < 3000; ++i) trainer.step({buffer}, gen);
+    for (int i = 0; i < 9000; ++i) trainer.step({buffer}, gen);
     trainer.copy_ema_to(score, energy);
 
     for (double h : {0.01, 0.1, 1.0, 10.0}) {
@@ -60,7 +62,7 @@ TEST(LearningValidation, MlpLearnsTheNoisedScoreAndEnergyOfAMixture) {
         const at::Tensor diff = (u - target) - (u - target).mean();
         const double rel_e = (diff.pow(2).mean() / target.var()).item<double>();
         RecordProperty("energy_relative_mse_h" + std::to_string(h), std::to_string(rel_e));
-        EXPECT_LT(rel_e, 0.25) << "h=" << h;
+        EXPECT_LT(rel_e, 0.3) << "h=" << h;
     }
 }
 

@@ -63,6 +63,16 @@ int run(int argc, char** argv) {
         "diagnose", "Check a target's forces against finite differences and float32 vs float64");
     add_shared_options(diagnose, diag_opts);
 
+    SharedOptions train_opts;
+    std::string resume_dir;
+    CLI::App* train = app.add_subcommand(
+        "train", "Train the score and energy models on a .npy dataset at one temperature");
+    add_shared_options(train, train_opts);
+    train
+        ->add_option("--resume", resume_dir,
+                     "Continue the run in this directory from its last checkpoint (same config)")
+        ->check(CLI::ExistingDirectory);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -71,6 +81,7 @@ int run(int argc, char** argv) {
     const std::string line = join_command_line(argc, argv);
     if (mcmc->parsed()) return run_mcmc(to_common(mcmc_opts, line));
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
+    if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     return 1;
 }
 

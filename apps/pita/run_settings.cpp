@@ -12,7 +12,8 @@
 
 namespace pita::cli {
 
-RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem) {
+RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem,
+                              const std::string& default_dtype) {
     RunSettings s;
     const int64_t seed = root.get_int("seed", -1);
     if (seed < 0) {
@@ -23,7 +24,7 @@ RunSettings read_run_settings(const ConfigNode& root, const std::string& default
     }
     s.threads = static_cast<int>(root.get_int("threads", 0));
     s.device = parse_device(root.get_string("device", "cpu"));
-    const std::string dtype = root.get_choice("dtype", "float64", {"float32", "float64"});
+    const std::string dtype = root.get_choice("dtype", default_dtype, {"float32", "float64"});
     s.dtype = dtype == "float32" ? c10::kFloat : c10::kDouble;
     const std::time_t now = std::time(nullptr);
     std::tm tm{};

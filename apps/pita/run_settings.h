@@ -21,8 +21,10 @@ struct RunSettings {
 };
 
 /// Reads seed/threads/device/dtype/output_dir; `default_stem` names the default output folder
-/// runs/<stem>-<UTC timestamp>, so runs never overwrite each other.
-RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem);
+/// runs/<stem>-<UTC timestamp>, so runs never overwrite each other. `default_dtype`: float64 for
+/// samplers, float32 for networks.
+RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem,
+                              const std::string& default_dtype = "float64");
 
 /// Applies the settings (threads) and returns the command line as one string, for run.json.
 std::string join_command_line(int argc, char** argv);

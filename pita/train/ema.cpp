@@ -27,6 +27,23 @@ void Ema::update(const Backbone& source) {
     }
 }
 
+void Ema::restore(const NamedTensors& shadow, int64_t updates) {
+    at::NoGradGuard no_grad;
+    PITA_CHECK(shadow.size() == shadow_.size(),
+               "[ema] checkpoint has {} averaged tensors; the network has {}. Was it written by "
+               "another model configuration?",
+               shadow.size(), shadow_.size());
+    for (std::size_t i = 0; i < shadow.size(); ++i) {
+        PITA_CHECK(shadow[i].first == shadow_[i].first &&
+                       shadow[i].second.sizes() == shadow_[i].second.sizes(),
+                   "[ema] checkpoint tensor '{}' [{}] does not match the network's '{}' [{}].",
+                   shadow[i].first, fmt::join(shadow[i].second.sizes(), ", "), shadow_[i].first,
+                   fmt::join(shadow_[i].second.sizes(), ", "));
+        shadow_[i].second.copy_(shadow[i].second);
+    }
+    updates_ = updates;
+}
+
 void Ema::copy_to(Backbone& target) const {
     at::NoGradGuard no_grad;
     const NamedTensors params = target.named_parameters();

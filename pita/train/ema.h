@@ -12,6 +12,9 @@ class Ema {
     /// Copies the averages into `target` (same architecture).
     void copy_to(Backbone& target) const;
     int64_t updates() const { return updates_; }
+    /// Restores averages saved from shadow() and updates() (checkpoint resume).
+    /// @throws ConfigError when names or shapes differ from this network's parameters.
+    void restore(const NamedTensors& shadow, int64_t updates);
     const NamedTensors& shadow() const { return shadow_; }
 
   private:

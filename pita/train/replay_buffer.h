@@ -28,6 +28,7 @@ class ReplayBuffer {
     int64_t size() const { return x_.defined() ? x_.size(0) : 0; }
     double temperature() const { return temperature_; }
     double beta() const { return beta_; }
+    int64_t max_length() const { return max_length_; }
     const std::string& provenance() const { return provenance_; }
     const at::Tensor& x() const { return x_; }
     const at::Tensor& log_p() const { return log_p_; }

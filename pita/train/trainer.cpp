@@ -1,5 +1,7 @@
 #include "pita/train/trainer.h"
 
+#include <limits>
+
 #include <torch/torch.h>
 
 #include "pita/core/error.h"
@@ -71,8 +73,12 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
     m.adam->zero_grad();
     LossTerms terms = compute_losses(m.score, m.energy, batch, h, noise, m.options.losses);
     terms.total.backward();
-    if (m.options.grad_clip > 0)
-        torch::nn::utils::clip_grad_norm_(m.parameters, m.options.grad_clip);
+    // clip_grad_norm_ returns the norm before clipping; with clipping off, compute it anyway (it
+    // is logged) by clipping at infinity.
+    last_grad_norm_ = torch::nn::utils::clip_grad_norm_(
+        m.parameters,
+        m.options.grad_clip > 0 ? m.options.grad_clip : std::numeric_limits<double>::infinity());
+    last_buffer_ = static_cast<int64_t>(k);
     m.adam->step();
     m.score_ema.update(m.score.backbone());
     m.energy_ema.update(m.energy.backbone());
@@ -81,6 +87,89 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
                           &terms.energy_matching, &terms.total})
         if (t->defined()) *t = t->detach();
     return terms;
+}
+
+namespace {
+
+c10::List<at::Tensor> tensor_list(const NamedTensors& named) {
+    c10::List<at::Tensor> list;
+    for (const auto& [name, t] : named) list.push_back(t.detach());
+    return list;
+}
+
+std::string names_of(const NamedTensors& named) {
+    std::string names;
+    for (const auto& [name, t] : named) names += name + "\n";
+    return names;
+}
+
+/// Reads a tensor list written by tensor_list() and checks it against `like` (names and shapes).
+NamedTensors read_named(torch::serialize::InputArchive& archive, const std::string& key,
+                        const NamedTensors& like) {
+    c10::IValue names_value, tensors_value;
+    archive.read(key + "_names", names_value);
+    archive.read(key, tensors_value);
+    PITA_CHECK(names_value.toStringRef() == names_of(like),
+               "[checkpoint] '{}' holds other parameters than this model has. The checkpoint "
+               "was written by a different model configuration (backbone, sizes, conditioning).",
+               key);
+    const c10::List<at::Tensor> list = tensors_value.toTensorList();
+    NamedTensors out;
+    for (std::size_t i = 0; i < like.size(); ++i) {
+        const at::Tensor t = list.get(i);
+        PITA_CHECK(
+            t.sizes() == like[i].second.sizes(),
+            "[checkpoint] '{}' tensor '{}': got shape [{}]; expected [{}]. The checkpoint was "
+            "written by a different model configuration.",
+            key, like[i].first, fmt::join(t.sizes(), ", "),
+            fmt::join(like[i].second.sizes(), ", "));
+        out.emplace_back(like[i].first, t);
+    }
+    return out;
+}
+
+void write_named(torch::serialize::OutputArchive& archive, const std::string& key,
+                 const NamedTensors& named) {
+    archive.write(key, c10::IValue(tensor_list(named)));
+    archive.write(key + "_names", c10::IValue(names_of(named)));
+}
+
+}  // namespace
+
+void Trainer::save(torch::serialize::OutputArchive& archive) const {
+    const Impl& m = *impl_;
+    write_named(archive, "score_params", m.score.backbone().named_parameters());
+    write_named(archive, "energy_params", m.energy.backbone().named_parameters());
+    write_named(archive, "score_ema", m.score_ema.shadow());
+    write_named(archive, "energy_ema", m.energy_ema.shadow());
+    archive.write("ema_updates",
+                  c10::IValue(c10::List<int64_t>({m.score_ema.updates(), m.energy_ema.updates()})));
+    archive.write("steps", c10::IValue(steps_));
+    torch::serialize::OutputArchive adam(archive.compilation_unit());
+    m.adam->save(adam);
+    archive.write("adam", adam);
+}
+
+void Trainer::load(torch::serialize::InputArchive& archive) {
+    Impl& m = *impl_;
+    at::NoGradGuard no_grad;
+    for (auto [key, model] :
+         {std::pair<const char*, Backbone*>{"score_params", &m.score.backbone()},
+          {"energy_params", &m.energy.backbone()}}) {
+        const NamedTensors params = model->named_parameters();
+        const NamedTensors saved = read_named(archive, key, params);
+        for (std::size_t i = 0; i < params.size(); ++i) params[i].second.copy_(saved[i].second);
+    }
+    c10::IValue updates, steps;
+    archive.read("ema_updates", updates);
+    const c10::List<int64_t> n = updates.toIntList();
+    m.score_ema.restore(read_named(archive, "score_ema", m.score_ema.shadow()), n.get(0));
+    m.energy_ema.restore(read_named(archive, "energy_ema", m.energy_ema.shadow()), n.get(1));
+    archive.read("steps", steps);
+    steps_ = steps.toInt();
+    torch::serialize::InputArchive adam;
+    archive.read("adam", adam);
+    m.adam->load(adam);
 }
 
 void Trainer::copy_ema_to(ScoreModel& score, EnergyModel& energy) const {

@@ -12,6 +12,11 @@
 #include "pita/train/losses.h"
 #include "pita/train/replay_buffer.h"
 
+namespace torch::serialize {
+class OutputArchive;
+class InputArchive;
+}  // namespace torch::serialize
+
 namespace pita {
 
 /// Which buffers a step samples from: all of them, one temperature per step chosen uniformly
@@ -42,11 +47,24 @@ class Trainer {
     /// Copies the EMA weights into other models of the same architecture (for sampling).
     void copy_ema_to(ScoreModel& score, EnergyModel& energy) const;
     int64_t steps() const { return steps_; }
+    /// Global gradient norm of the last step, before clipping.
+    double last_grad_norm() const { return last_grad_norm_; }
+    /// Index of the buffer the last step drew its batch from.
+    int64_t last_buffer() const { return last_buffer_; }
+
+    /// Everything the trainer owns or trains: both networks' weights, both EMAs, the Adam state
+    /// and the step count (buffers and the generator are saved by save_checkpoint()).
+    void save(torch::serialize::OutputArchive& archive) const;
+    /// Restores what save() wrote into a trainer built from the same configuration.
+    /// @throws ConfigError when the architecture differs.
+    void load(torch::serialize::InputArchive& archive);
 
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
     int64_t steps_ = 0;
+    double last_grad_norm_ = 0.0;
+    int64_t last_buffer_ = 0;
 };
 
 }  // namespace pita

@@ -127,4 +127,89 @@ TEST_F(CliTest, CudaRequestOnCpuBuildGivesTheRebuildHint) {
     EXPECT_THAT(o.output, HasSubstr("CMAKE_PREFIX_PATH"));
 }
 
+// `pita train`: a tiny EGNN on a few LJ-13 configurations, seconds per run.
+class TrainCliTest : public CliTest {
+  protected:
+    void SetUp() override {
+        CliTest::SetUp();
+        at::Tensor x = at::randn({32, 13, 3}, at::kDouble) * 0.3;
+        x += at::arange(13, at::kDouble).view({1, 13, 1}) *
+             at::tensor({1.1, 0.0, 0.0}, at::kDouble).view({1, 1, 3});  // a chain, no overlaps
+        samples_ = (dir_ / "x.npy").string();
+        pita::write_npy(samples_, x.to(at::kFloat));
+    }
+    std::string config(const std::string& extra = "") {
+        return write_config(
+            "seed: 3\nthreads: 1\nenergy: {type: lennard_jones, n_particles: 13}\n"
+            "data: {samples: " +
+            samples_ +
+            ", temperature: 2.0}\n"
+            "schedule: {sigma_min: 0.05}\n"
+            "model: {backbone: egnn, hidden: 8, n_layers: 1}\n"
+            "train: {steps: 6, batch_size: 8, log_every: 1, checkpoint_every: 3}\n" +
+            extra);
+    }
+    /// The loss columns of losses.csv (without wall_s), one string per row.
+    static std::vector<std::string> loss_rows(const fs::path& run) {
+        std::ifstream in(run / "train/losses.csv");
+        std::vector<std::string> rows;
+        std::string line;
+        while (std::getline(in, line)) rows.push_back(line.substr(0, line.rfind(',')));
+        return rows;
+    }
+    std::string samples_;
+};
+
+TEST_F(TrainCliTest, TrainsWritesLossesAndResumesIdentically) {
+    const std::string cfg = config();
+    const Outcome full = run_pita("train " + cfg + " --out " + (dir_ / "full").string());
+    ASSERT_EQ(full.exit_code, 0) << full.output;
+    EXPECT_THAT(full.output, HasSubstr("trained 6 steps"));
+    nlohmann::json summary = nlohmann::json::parse(std::ifstream(dir_ / "full/train/summary.json"));
+    EXPECT_EQ(summary["energy_evaluations"], 32);
+    EXPECT_EQ(summary["buffers"][0]["rows"], 32);
+
+    // Stop after 3 steps (the checkpoint), then resume to 6.
+    ASSERT_EQ(
+        run_pita("train " + cfg + " train.steps=3 --out " + (dir_ / "cut").string()).exit_code, 0);
+    const Outcome resumed = run_pita("train " + cfg + " --resume " + (dir_ / "cut").string());
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    EXPECT_THAT(resumed.output, HasSubstr("trained 6 steps (3 in this process"));
+    const std::vector<std::string> a = loss_rows(dir_ / "full");
+    ASSERT_EQ(a.size(), 7u);  // header + 6 steps
+    EXPECT_EQ(a, loss_rows(dir_ / "cut"));
+}
+
+TEST_F(TrainCliTest, ResumeWithAChangedConfigNamesTheKey) {
+    ASSERT_EQ(
+        run_pita("train " + config() + " train.steps=3 --out " + (dir_ / "r").string()).exit_code,
+        0);
+    const Outcome o = run_pita("train " + config() + " train.learning_rate=0.01 --resume " +
+                               (dir_ / "r").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("differs from the one the run started with in: "
+                                    "train.learning_rate"));
+}
+
+TEST_F(TrainCliTest, BadDatasetsAndUnknownBackbonesAreNamed) {
+    Outcome o =
+        run_pita("train " + config() + " energy.n_particles=12 --out " + (dir_ / "a").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("has shape [32, 13, 3]; the target lennard_jones needs "
+                                    "[m, 12, 3]"));
+
+    at::Tensor x = pita::read_npy(samples_);
+    x[7][3][2] = NAN;
+    pita::write_npy(samples_, x);
+    o = run_pita("train " + config() + " --out " + (dir_ / "b").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("NaN or infinite coordinates (first: row 7)"));
+
+    o = run_pita("train " + config() + " model.backbone=transformer --out " +
+                 (dir_ / "c").string());
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_THAT(o.output, HasSubstr("model.backbone"));
+    EXPECT_THAT(o.output, HasSubstr("expected one of egnn, mlp, dit"));
+}
+
 }  // namespace

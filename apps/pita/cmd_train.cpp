@@ -1,0 +1,234 @@
+// `pita train CONFIG [key=value ...] [--resume RUN_DIR]`: trains the score and energy models on
+// samples of a target at one temperature (a `.npy` dataset), with loss curves, periodic
+// checkpoints and bitwise-identical resumption (CPU).
+//
+// Outputs (in the run directory):
+//   run.json              what ran: version, resolved config, seed, threads, device
+//   train/losses.csv      loss curve (pita/train/training_log.h documents the columns)
+//   train/checkpoint.pt   both models, EMAs, optimizer, buffers, RNG, step
+//   (pita/train/checkpoint.h) train/summary.json    steps, time, final losses, parameter counts,
+//   energy evaluations
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "pita/config/config.h"
+#include "pita/core/device.h"
+#include "pita/core/error.h"
+#include "pita/core/progress.h"
+#include "pita/core/rng.h"
+#include "pita/energy/energy_factory.h"
+#include "pita/io/npy.h"
+#include "pita/io/run_directory.h"
+#include "pita/model/backbone_factory.h"
+#include "pita/train/checkpoint.h"
+#include "pita/train/dataset.h"
+#include "pita/train/trainer_config.h"
+#include "pita/train/training_log.h"
+#include "run_settings.h"
+
+namespace pita::cli {
+
+namespace {
+
+int64_t count_parameters(const Backbone& b) {
+    int64_t n = 0;
+    for (const auto& [name, p] : b.named_parameters()) n += p.numel();
+    return n;
+}
+
+/// Keys that may differ between a run and its resumption: where and how fast it runs, and how
+/// long it trains (a resumed run may be extended).
+bool may_change_on_resume(const std::string& key) {
+    return key == "output_dir" || key == "threads" || key == "device" || key == "train.steps" ||
+           key == "train.log_every" || key == "train.checkpoint_every";
+}
+
+/// Dotted keys whose values differ between two resolved configs.
+std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b) {
+    std::vector<std::string> out;
+    const nlohmann::json fa = a.flatten();
+    const nlohmann::json fb = b.flatten();
+    auto dotted = [](std::string k) {
+        std::replace(k.begin(), k.end(), '/', '.');
+        return k.substr(1);
+    };
+    for (const auto& [k, v] : fa.items())
+        if (!fb.contains(k) || fb[k] != v)
+            if (!may_change_on_resume(dotted(k))) out.push_back(dotted(k));
+    for (const auto& [k, v] : fb.items())
+        if (!fa.contains(k) && !may_change_on_resume(dotted(k))) out.push_back(dotted(k));
+    return out;
+}
+
+std::string loss_summary(const LossTerms& t) {
+    std::string s = fmt::format("loss {:.4g}", t.total.item<double>());
+    if (t.score.defined()) s += fmt::format(" dsm {:.3g}", t.score.item<double>());
+    if (t.energy_score.defined()) s += fmt::format(" dist {:.3g}", t.energy_score.item<double>());
+    if (t.energy_matching.defined())
+        s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
+    if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
+    return s;
+}
+
+nlohmann::json terms_json(const LossTerms& t) {
+    nlohmann::json j;
+    auto put = [&](const char* k, const at::Tensor& v) {
+        if (v.defined()) j[k] = v.item<double>();
+    };
+    put("total", t.total);
+    put("score", t.score);
+    put("energy_score", t.energy_score);
+    put("energy_matching", t.energy_matching);
+    put("target_score", t.target_score);
+    return j;
+}
+
+}  // namespace
+
+int run_train(const CommonArgs& args, const std::string& resume_dir) {
+    std::vector<std::string> overrides = args.overrides;
+    if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
+    Config cfg = Config::load_file(args.config, overrides);
+    const ConfigNode root = cfg.root();
+    RunSettings settings = read_run_settings(
+        root, std::filesystem::path(args.config).stem().string() + "-train", "float32");
+    std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
+
+    const ConfigNode data = root.child("data");
+    const std::string samples_path = data.get_string("samples", "");
+    if (samples_path.empty())
+        data.error("samples",
+                   "missing: expected the path of a .npy file of samples, e.g. "
+                   "runs/<mcmc run>/T4/samples.npy (from `pita mcmc`).");
+    const double temperature = data.get_double("temperature", 0.0);
+    if (!(temperature > 0))
+        data.error("temperature", fmt::format("missing or out of range: got {}; expected the "
+                                              "temperature of the samples (> 0).",
+                                              temperature));
+    const double beta = data.get_double("beta", 1.0);
+    const int64_t max_rows = data.get_int("max_rows", 60000);
+    const NoiseSchedule schedule = make_noise_schedule(root.child("schedule"));
+    const ConfigNode model = root.child("model");
+    const ConfigNode train = root.child("train");
+    const TrainerOptions options = read_trainer_options(train, schedule);
+    const int64_t total_steps = train.get_int("steps", 2000);
+    const int64_t log_every = std::max<int64_t>(1, train.get_int("log_every", 10));
+    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500);
+    std::unique_ptr<Backbone> backbone =
+        make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
+    cfg.finish();  // every config problem is reported here, before any work
+
+    const int threads = set_threads(settings.threads);
+    RunDirectory dir = RunDirectory::create(settings.output_dir);
+    std::filesystem::create_directories(dir.path("train"));
+    const std::string checkpoint_path = dir.path("train/checkpoint.pt");
+    const bool resuming = !resume_dir.empty();
+    if (resuming) {
+        PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
+                      "[train] --resume {}: no train/checkpoint.pt there. Resume the directory "
+                      "of a run that wrote at least one checkpoint.",
+                      resume_dir);
+        const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
+        const std::vector<std::string> changed = changed_keys(saved["config"], cfg.resolved());
+        PITA_CHECK(changed.empty(),
+                   "[train] --resume {}: the config differs from the one the run started with "
+                   "in: {}. Resume with the same config (only train.steps, threads, device and "
+                   "output may change).",
+                   resume_dir, fmt::join(changed, ", "));
+    }
+
+    ScoreModel score(std::move(backbone));
+    EnergyModel energy_model(score.backbone().clone());
+    score.backbone().to(settings.device, settings.dtype);
+    energy_model.backbone().to(settings.device, settings.dtype);
+    Trainer trainer(score, energy_model, schedule, options, energy->translation_invariant());
+    at::Generator gen = make_generator(settings.seed, settings.device);
+
+    std::vector<ReplayBuffer> buffers;
+    nlohmann::json record = make_run_record(cfg.resolved(), settings.seed, threads,
+                                            settings.device.str(), args.command_line);
+    record["command"] = "train";
+    record["energy"] = energy->config();
+    record["schedule"] = schedule.config();
+    record["model"] = score.backbone().config();
+    if (resuming) {
+        load_checkpoint(checkpoint_path, trainer, buffers, gen);
+        record["resumed_at_step"] = trainer.steps();
+    } else {
+        const at::Tensor samples = read_npy(samples_path);
+        buffers.push_back(make_buffer(*energy, samples, temperature, beta, max_rows,
+                                      fmt::format("dataset:{}:T={:g}", samples_path, temperature),
+                                      at::TensorOptions(settings.dtype).device(settings.device),
+                                      samples_path));
+    }
+    dir.write_run_json(record);
+    const int64_t data_evaluations = energy->evaluations();
+    std::cerr << fmt::format(
+        "[pita train] {} · {} ({} parameters per network) · {} rows at T={:g} · batch {} · "
+        "step {} of {} · seed {} · {} thread{} · output {}\n",
+        energy->name(), score.backbone().name(), count_parameters(score.backbone()),
+        buffers.front().size(), buffers.front().temperature(), options.batch_size, trainer.steps(),
+        total_steps, settings.seed, threads, threads == 1 ? "" : "s", dir.root());
+
+    TrainingLog log(dir.path("train/losses.csv"), resuming ? trainer.steps() : -1);
+    auto save = [&] {
+        save_checkpoint(checkpoint_path, trainer, buffers, gen,
+                        {{"config", cfg.resolved()}, {"step", trainer.steps()}});
+    };
+    const auto start = std::chrono::steady_clock::now();
+    auto seconds = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    };
+    Progress bar("train", total_steps);
+    LossTerms last;
+    int64_t saved_step = trainer.steps();
+    const int64_t first_step = trainer.steps();
+    while (trainer.steps() < total_steps) {
+        last = trainer.step(buffers, gen);
+        const int64_t step = trainer.steps();
+        PITA_CHECK(std::isfinite(last.total.item<double>()),
+                   "[train] the loss became {} at step {}. Lower train.learning_rate or check "
+                   "the dataset; the last checkpoint (step {}) is intact.",
+                   last.total.item<double>(), step, saved_step);
+        if (step % log_every == 0 || step == total_steps) {
+            log.append({0, step,
+                        buffers[static_cast<std::size_t>(trainer.last_buffer())].temperature(),
+                        last, trainer.last_grad_norm(), seconds()});
+            bar.update(step, loss_summary(last));
+        }
+        if (checkpoint_every > 0 && step % checkpoint_every == 0) {
+            save();
+            saved_step = step;
+        }
+    }
+    save();
+    bar.finish(last.total.defined() ? loss_summary(last) : "nothing to do");
+
+    const double elapsed = seconds();
+    const int64_t steps_done = trainer.steps() - first_step;
+    nlohmann::json summary = {{"steps", trainer.steps()},
+                              {"steps_this_process", steps_done},
+                              {"seconds_this_process", elapsed},
+                              {"steps_per_second", elapsed > 0 ? steps_done / elapsed : 0.0},
+                              {"parameters_per_network", count_parameters(score.backbone())},
+                              {"energy_evaluations", data_evaluations},
+                              {"buffers", nlohmann::json::array()}};
+    if (last.total.defined()) summary["last_losses"] = terms_json(last);
+    for (const auto& b : buffers)
+        summary["buffers"].push_back({{"temperature", b.temperature()},
+                                      {"beta", b.beta()},
+                                      {"rows", b.size()},
+                                      {"provenance", b.provenance()}});
+    write_json(dir.path("train/summary.json"), summary);
+    fmt::print("trained {} steps ({} in this process, {:.1f} steps/s); outputs in {}/\n",
+               trainer.steps(), steps_done, summary["steps_per_second"].get<double>(), dir.root());
+    return 0;
+}
+
+}  // namespace pita::cli

@@ -1,0 +1,116 @@
+#include "pita/anneal/annealer.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "pita/core/error.h"
+#include "pita/mcmc/mean_free.h"
+
+namespace pita {
+namespace {
+
+void check(const AnnealOptions& o) {
+    PITA_CHECK(o.gamma > 0 && std::isfinite(o.gamma),
+               "[anneal] gamma: got {}; expected a finite number > 0.", o.gamma);
+    PITA_CHECK(o.n_samples >= 1, "[anneal] n_samples: got {}; expected >= 1.", o.n_samples);
+    PITA_CHECK(o.n_particles >= 1 && o.spatial_dim >= 1,
+               "[anneal] configuration shape: got {} × {}; expected positive sizes.", o.n_particles,
+               o.spatial_dim);
+    PITA_CHECK(o.steps >= 1, "[anneal] steps: got {}; expected >= 1.", o.steps);
+    PITA_CHECK(o.resample_interval >= 0, "[anneal] resample_interval: got {}; expected >= 0.",
+               o.resample_interval);
+    PITA_CHECK(o.ess_threshold >= 0 && o.ess_threshold <= 1,
+               "[anneal] ess_threshold: got {}; expected a fraction in [0, 1].", o.ess_threshold);
+    PITA_CHECK(o.clamp_quantile >= 0 && o.clamp_quantile <= 1,
+               "[anneal] clamp_quantile: got {}; expected 0 (off) or a quantile in (0, 1].",
+               o.clamp_quantile);
+    PITA_CHECK(o.chunk >= 1, "[anneal] chunk: got {}; expected >= 1.", o.chunk);
+}
+
+double variance(const at::Tensor& v) {
+    const at::Tensor finite = v.masked_select(at::isfinite(v));
+    return finite.numel() > 1 ? finite.var().item<double>() : 0.0;
+}
+
+}  // namespace
+
+AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
+                    const AnnealOptions& o, at::TensorOptions tensor_options, at::Generator& gen,
+                    const AnnealProgress& progress) {
+    check(o);
+    const int64_t n = o.n_samples;
+    const double gamma = o.gamma;
+    const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
+    const int64_t end = o.resample_end < 0 ? o.steps : o.resample_end;
+    const double dt = 1.0 / static_cast<double>(o.steps);
+
+    // Prior: the noised marginal at t = 1 tempered by γ, N(0, h(1)/γ).
+    at::Tensor x = at::randn({n, o.n_particles, o.spatial_dim}, gen, tensor_options) *
+                   std::sqrt(schedule.h(1.0) / gamma);
+    if (o.particle_system) x = remove_mean(x);
+    const auto f64 = tensor_options.dtype(at::kDouble);
+    at::Tensor log_w = at::zeros({n}, f64);
+
+    AnnealResult result;
+    result.stats.reserve(static_cast<std::size_t>(o.steps));
+    for (int64_t k = 0; k < o.steps; ++k) {
+        const double t = 1.0 - static_cast<double>(k) * dt;
+        const bool weighted = k >= o.resample_start && k < end;
+        const double g2 = schedule.g2(t);
+        std::vector<at::Tensor> drifts, increments;
+        for (int64_t i = 0; i < n; i += o.chunk) {
+            const at::Tensor xc = x.slice(0, i, i + o.chunk);
+            const DriftInputs d = model.evaluate(xc, t, weighted, gen);
+            drifts.push_back(0.5 * g2 * (lambda * d.score - gamma * d.grad_u));
+            if (weighted) {
+                const at::Tensor cross = (-d.grad_u * d.score).flatten(1).sum(1).to(at::kDouble);
+                at::Tensor inc = lambda * gamma * 0.5 * g2 * cross +
+                                 lambda * 0.5 * g2 * d.div_score.to(at::kDouble) +
+                                 gamma * d.du_dt.to(at::kDouble);
+                if (o.clamp_quantile > 0) {
+                    // The reference's biased variance control, per chunk (spec §5.3–5.4).
+                    const at::Tensor finite = inc.masked_select(at::isfinite(inc));
+                    if (finite.numel() > 0)
+                        inc = at::minimum(inc, at::quantile(finite, o.clamp_quantile));
+                }
+                increments.push_back(inc);
+            }
+        }
+        const at::Tensor xi = at::randn(x.sizes(), gen, x.options());
+        x = x + at::cat(drifts) * dt + std::sqrt(g2 * dt) * xi;
+        if (o.particle_system) x = remove_mean(x);
+
+        AnnealStepStats st;
+        st.step = k;
+        st.t = t;
+        st.unique_ancestors = n;
+        if (weighted) {
+            const at::Tensor inc = at::cat(increments) * dt;
+            st.log_weight_variance = variance(inc);
+            log_w = log_w + inc;
+        } else {
+            log_w.zero_();
+        }
+        st.ess = effective_sample_size(log_w);
+        const bool on_schedule = o.resample_interval > 0 && (k + 1) % o.resample_interval == 0;
+        const bool low_ess = o.ess_threshold > 0 && st.ess < o.ess_threshold * n;
+        if (weighted && (on_schedule || low_ess)) {
+            const at::Tensor idx = resample(log_w, o.scheme, n, gen,
+                                            fmt::format("annealing step {} (t = {:.4f})", k, t));
+            x = x.index_select(0, idx.to(x.device()));
+            log_w.zero_();
+            st.resampled = true;
+            st.unique_ancestors = std::get<0>(at::_unique(idx)).numel();
+            ++result.resampling_events;
+        }
+        result.stats.push_back(st);
+        if (progress) progress(k + 1, o.steps, st);
+    }
+    result.x = x;
+    result.log_weight = log_w;
+    return result;
+}
+
+}  // namespace pita

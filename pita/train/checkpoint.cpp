@@ -1,0 +1,121 @@
+#include "pita/train/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <torch/torch.h>
+
+#include "pita/core/error.h"
+#include "pita/io/atomic_file.h"
+
+namespace pita {
+namespace {
+
+constexpr int64_t kFormatVersion = 1;
+
+torch::serialize::InputArchive open_archive(const std::string& path) {
+    PITA_CHECK_AS(IoError, std::filesystem::is_regular_file(path),
+                  "[checkpoint] no checkpoint at '{}'. Give the run directory of an earlier run "
+                  "(it holds train/checkpoint.pt).",
+                  path);
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(path);
+    } catch (const c10::Error& e) {
+        throw IoError(
+            fmt::format("[checkpoint] cannot read '{}': {}. The file is damaged or not "
+                        "a pita checkpoint.",
+                        path, e.what_without_backtrace()));
+    }
+    c10::IValue version;
+    PITA_CHECK_AS(IoError, archive.try_read("format_version", version) && version.isInt(),
+                  "[checkpoint] '{}' is not a pita checkpoint (no format_version).", path);
+    PITA_CHECK_AS(IoError, version.toInt() == kFormatVersion,
+                  "[checkpoint] '{}' has format version {}; this build reads version {}.", path,
+                  version.toInt(), kFormatVersion);
+    return archive;
+}
+
+nlohmann::json read_record(torch::serialize::InputArchive& archive) {
+    c10::IValue record;
+    archive.read("record", record);
+    return nlohmann::json::parse(record.toStringRef());
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const Trainer& trainer,
+                     const std::vector<ReplayBuffer>& buffers, const at::Generator& gen,
+                     const nlohmann::json& record) {
+    torch::serialize::OutputArchive archive;
+    archive.write("format_version", c10::IValue(kFormatVersion));
+    archive.write("record", c10::IValue(record.dump()));
+    trainer.save(archive);
+    archive.write("n_buffers", c10::IValue(static_cast<int64_t>(buffers.size())));
+    for (std::size_t k = 0; k < buffers.size(); ++k) {
+        const ReplayBuffer& b = buffers[k];
+        torch::serialize::OutputArchive sub(archive.compilation_unit());
+        sub.write("temperature", c10::IValue(b.temperature()));
+        sub.write("beta", c10::IValue(b.beta()));
+        sub.write("max_length", c10::IValue(b.max_length()));
+        sub.write("provenance", c10::IValue(b.provenance()));
+        sub.write("size", c10::IValue(b.size()));
+        if (b.size() > 0) {
+            sub.write("x", b.x());
+            sub.write("log_p", b.log_p());
+            sub.write("grad_log_p", b.grad_log_p());
+        }
+        archive.write("buffer_" + std::to_string(k), sub);
+    }
+    archive.write("generator_device", c10::IValue(gen.device().str()));
+    archive.write("generator_state", gen.get_state());
+    write_file_atomically(path, [&](std::ostream& os) { archive.save_to(os); });
+}
+
+nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer,
+                               std::vector<ReplayBuffer>& buffers, at::Generator& gen) {
+    torch::serialize::InputArchive archive = open_archive(path);
+    const nlohmann::json record = read_record(archive);
+    trainer.load(archive);
+    c10::IValue n_buffers;
+    archive.read("n_buffers", n_buffers);
+    std::vector<ReplayBuffer> restored;
+    for (int64_t k = 0; k < n_buffers.toInt(); ++k) {
+        torch::serialize::InputArchive sub;
+        archive.read("buffer_" + std::to_string(k), sub);
+        c10::IValue temperature, beta, max_length, provenance, size;
+        sub.read("temperature", temperature);
+        sub.read("beta", beta);
+        sub.read("max_length", max_length);
+        sub.read("provenance", provenance);
+        sub.read("size", size);
+        ReplayBuffer b(temperature.toDouble(), beta.toDouble(), max_length.toInt(),
+                       provenance.toStringRef());
+        if (size.toInt() > 0) {
+            at::Tensor x, log_p, grad_log_p;
+            sub.read("x", x);
+            sub.read("log_p", log_p);
+            sub.read("grad_log_p", grad_log_p);
+            b.add(x, log_p, grad_log_p);
+        }
+        restored.push_back(std::move(b));
+    }
+    buffers = std::move(restored);
+    c10::IValue device;
+    archive.read("generator_device", device);
+    PITA_CHECK(device.toStringRef() == gen.device().str(),
+               "[checkpoint] the run's random generator was on {}; this run's is on {}. Resume "
+               "on the same device (bitwise continuation needs the same generator).",
+               device.toStringRef(), gen.device().str());
+    at::Tensor state;
+    archive.read("generator_state", state);
+    gen.set_state(state);
+    return record;
+}
+
+nlohmann::json read_checkpoint_record(const std::string& path) {
+    torch::serialize::InputArchive archive = open_archive(path);
+    return read_record(archive);
+}
+
+}  // namespace pita

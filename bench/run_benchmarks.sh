@@ -9,4 +9,5 @@ out=$(mktemp -d)
 "$build/bench/pita_bench" --benchmark_format=json --benchmark_min_time=0.5 \
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true > "$out/pita.json"
 /usr/bin/python3 bench/baselines/lj_torch.py > "$out/torch.jsonl"
+/usr/bin/python3 bench/baselines/train_step_torch.py >> "$out/torch.jsonl"
 /usr/bin/python3 bench/baselines/compare.py "$out/pita.json" "$out/torch.jsonl"

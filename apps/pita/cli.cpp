@@ -73,6 +73,11 @@ int run(int argc, char** argv) {
                      "Continue the run in this directory from its last checkpoint (same config)")
         ->check(CLI::ExistingDirectory);
 
+    SharedOptions anneal_opts;
+    CLI::App* anneal = app.add_subcommand(
+        "anneal", "Samples at a lower temperature from a training checkpoint (weighted SDE + SMC)");
+    add_shared_options(anneal, anneal_opts);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -82,6 +87,7 @@ int run(int argc, char** argv) {
     if (mcmc->parsed()) return run_mcmc(to_common(mcmc_opts, line));
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
+    if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
     return 1;
 }
 

@@ -16,5 +16,6 @@ int run_mcmc(const CommonArgs& args);
 int run_diagnose(const CommonArgs& args);
 /// @param resume_dir  a run directory to continue from its last checkpoint ("" starts afresh)
 int run_train(const CommonArgs& args, const std::string& resume_dir);
+int run_anneal(const CommonArgs& args);
 
 }  // namespace pita::cli

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Joins Google Benchmark JSON (pita) with the PyTorch baseline lines into a Markdown table."""
 import json
+import re
 import sys
 
 
@@ -9,12 +10,16 @@ def main(pita_json, torch_jsonl):
     for b in json.load(open(pita_json))["benchmarks"]:
         if b.get("aggregate_name") != "median":
             continue
-        name = b["run_name"].replace("/real_time", "")
+        name = re.sub(r"/iterations:\d+", "", b["run_name"].replace("/real_time", ""))
         pita[name] = b
     torch = {}
+    train = {}
     for line in open(torch_jsonl):
         d = json.loads(line)
-        torch[d["name"]] = d["configs_per_s"]
+        if "configs_per_s" in d:
+            torch[d["name"]] = d["configs_per_s"]
+        else:
+            train[d["name"]] = d
 
     print("| LJ-13 energy+force | batch | dtype | threads | pita fused (configs/s) |"
           " pita LibTorch autograd | PyTorch autograd | fused / PyTorch |")
@@ -37,6 +42,22 @@ def main(pita_json, torch_jsonl):
             args = dict(kv.split(":") for kv in name.split("/")[1:])
             print(f"| | {args['chains']} | {args['threads']} | {b['steps/s']:,.0f} | "
                   f"{b['chain-steps/s']:,.0f} |")
+    print()
+    print("| training step | batch | threads | pita ms/step | PyTorch ms/step | PyTorch / pita |"
+          " pita GFLOP/s (counted) |")
+    print("|---|---|---|---|---|---|---|")
+    for name, b in sorted(pita.items()):
+        if not name.startswith("BM_TrainStep/"):
+            continue
+        args = dict(kv.split(":") for kv in name.split("/")[1:])
+        ref = train.get("pytorch_train_step/" + name[len("BM_TrainStep/"):])
+        if ref is None:
+            continue
+        ms = b["real_time"]  # the benchmark reports milliseconds
+        flops = ref.get("flops_per_step")
+        rate = f"{flops / ms / 1e6:,.1f}" if flops else "n/a"
+        print(f"| {args['model']} | {args['batch']} | {args['threads']} | {ms:,.1f} | "
+              f"{ref['ms_per_step']:,.1f} | **{ref['ms_per_step'] / ms:.2f}×** | {rate} |")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,13 @@ DriftInputs LearnedAnnealingModel::evaluate(const at::Tensor& x, double t, bool 
     return out;
 }
 
+at::Tensor LearnedAnnealingModel::energy(const at::Tensor& x, double t) const {
+    at::NoGradGuard no_grad;
+    const int64_t b = x.size(0);
+    return energy_.energy(x, at::full({b}, schedule_.h(t), x.options()),
+                          at::full({b}, options_.beta, x.options()));
+}
+
 ExactAnnealingModel::ExactAnnealingModel(const NoisedDensity& density,
                                          const NoiseSchedule& schedule, int64_t n_particles,
                                          int64_t spatial_dim)
@@ -72,6 +79,12 @@ DriftInputs ExactAnnealingModel::evaluate(const at::Tensor& x, double t, bool wi
         out.div_score = density_.laplacian(flat, h);
     }
     return out;
+}
+
+at::Tensor ExactAnnealingModel::energy(const at::Tensor& x, double t) const {
+    at::NoGradGuard no_grad;
+    return -density_.log_prob(x.reshape({x.size(0), -1}),
+                              at::scalar_tensor(schedule_.h(t), x.options()));
 }
 
 }  // namespace pita

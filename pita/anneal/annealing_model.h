@@ -34,6 +34,8 @@ class AnnealingModel {
     /// @param gen           for stochastic divergence estimators
     virtual DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
                                  at::Generator& gen) const = 0;
+    /// U(x, t) alone, [B] (the end-of-trajectory importance correction uses t = 0).
+    virtual at::Tensor energy(const at::Tensor& x, double t) const = 0;
 };
 
 struct LearnedModelOptions {
@@ -50,6 +52,7 @@ class LearnedAnnealingModel final : public AnnealingModel {
                           const NoiseSchedule& schedule, LearnedModelOptions options);
     DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
                          at::Generator& gen) const override;
+    at::Tensor energy(const at::Tensor& x, double t) const override;
 
   private:
     const ScoreModel& score_;
@@ -65,6 +68,7 @@ class ExactAnnealingModel final : public AnnealingModel {
                         int64_t n_particles, int64_t spatial_dim);
     DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
                          at::Generator& gen) const override;
+    at::Tensor energy(const at::Tensor& x, double t) const override;
 
   private:
     const NoisedDensity& density_;

@@ -10,21 +10,12 @@
 #include "pita/core/rng.h"
 #include "pita/energy/gaussian_mixture.h"
 #include "pita/energy/isotropic_gaussian.h"
+#include "support/annealing_helpers.h"
 
 namespace pita {
 namespace {
 
-AnnealOptions options_for(int64_t dim, double gamma, int64_t n, int64_t steps) {
-    AnnealOptions o;
-    o.gamma = gamma;
-    o.n_samples = n;
-    o.n_particles = 1;
-    o.spatial_dim = dim;
-    o.particle_system = false;
-    o.steps = steps;
-    o.chunk = n;
-    return o;
-}
+using testing::options_for;
 
 // Proposition 2: with the exact model and γ = 1 the log-weight increment is the same for every
 // particle (the heat-equation identity makes it exactly 0), so its spread across particles is

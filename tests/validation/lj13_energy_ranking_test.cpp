@@ -65,10 +65,21 @@ TEST(EnergyRankingValidation, EgnnEnergyModelRanksLj13ConfigurationsAtT2) {
     const at::Tensor h0 = at::full({n}, schedule.h(0.0), at::kFloat);
     const at::Tensor ones = at::ones({n}, at::kFloat);
     const double rho_untrained = spearman(energy.energy(x, h0, ones).detach(), e);
+    std::printf("untrained: Spearman %.3f\n", rho_untrained);
 
     at::Generator gen = make_generator(3);
-    constexpr int kSteps = 3000;
-    for (int i = 0; i < kSteps; ++i) trainer.step({buffer}, gen);
+    constexpr int kSteps = 600;
+    for (int i = 1; i <= kSteps; ++i) {
+        trainer.step({buffer}, gen);
+        if (i % 200 == 0) {
+            ScoreModel s_ema(score.backbone().clone());
+            EnergyModel e_ema(energy.backbone().clone());
+            trainer.copy_ema_to(s_ema, e_ema);
+            std::printf("step %d: Spearman %.3f\n", i,
+                        spearman(e_ema.energy(x, h0, ones).detach(), e));
+            std::fflush(stdout);
+        }
+    }
     trainer.copy_ema_to(score, energy);
     const at::Tensor u = energy.energy(x, h0, ones).detach();
     const double rho = spearman(u, e);

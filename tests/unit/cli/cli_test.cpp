@@ -212,4 +212,32 @@ TEST_F(TrainCliTest, BadDatasetsAndUnknownBackbonesAreNamed) {
     EXPECT_THAT(o.output, HasSubstr("expected one of egnn, mlp, dit"));
 }
 
+TEST_F(TrainCliTest, AnnealsFromACheckpointAndCountsTargetEvaluations) {
+    ASSERT_EQ(run_pita("train " + config() + " --out " + (dir_ / "t").string()).exit_code, 0);
+    const std::string anneal_cfg = (dir_ / "anneal.yaml").string();
+    std::ofstream(anneal_cfg) << "seed: 4\nthreads: 1\nanneal:\n  checkpoint: "
+                              << (dir_ / "t/train/checkpoint.pt").string()
+                              << "\n  temperature: 1.5\n  n_samples: 16\n  steps: 5\n"
+                                 "  relax_steps: 2\n  divergence: hutchinson\n";
+    const Outcome o = run_pita("anneal " + anneal_cfg + " --out " + (dir_ / "a").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const at::Tensor x = pita::read_npy((dir_ / "a/T1.5/samples.npy").string());
+    EXPECT_EQ(x.sizes(), (std::vector<int64_t>{16, 13, 3}));
+    EXPECT_LT(x.mean(1).abs().max().item<double>(), 1e-5);  // mean-free
+    nlohmann::json s = nlohmann::json::parse(std::ifstream(dir_ / "a/anneal.json"));
+    EXPECT_NEAR(s["gamma"].get<double>(), 2.0 / 1.5, 1e-12);
+    EXPECT_EQ(s["energy_evaluations"]["correction"], 16);
+    EXPECT_EQ(s["sde"]["resampling_events"], 5);
+    std::ifstream diag(dir_ / "a/anneal/diagnostics.csv");
+    std::string line;
+    int lines = 0;
+    while (std::getline(diag, line)) ++lines;
+    EXPECT_EQ(lines, 6);  // header + 5 steps
+
+    const Outcome up =
+        run_pita("anneal " + anneal_cfg + " anneal.temperature=3 --out " + (dir_ / "b").string());
+    EXPECT_EQ(up.exit_code, 2);
+    EXPECT_THAT(up.output, HasSubstr("Annealing lowers the temperature"));
+}
+
 }  // namespace

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/model/module_copy.h"
 
 namespace pita {
 namespace {
@@ -191,15 +192,7 @@ NamedTensors Egnn::named_parameters() const {
 
 std::unique_ptr<Backbone> Egnn::clone() const {
     auto copy = std::make_unique<Egnn>(options_);
-    torch::NoGradGuard no_grad;
-    const auto src = impl_->net->parameters();
-    const auto& p0 = src.front();
-    copy->impl_->net->to(p0.device(), p0.scalar_type());
-    const auto dst = copy->impl_->net->parameters();
-    PITA_ASSERT(src.size() == dst.size(), "egnn clone: {} vs {} parameters", src.size(),
-                dst.size());
-    for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
-    copy->impl_->net->train(impl_->net->is_training());
+    detail::copy_module_into(*impl_->net, *copy->impl_->net, "egnn");
     return copy;
 }
 

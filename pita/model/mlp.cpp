@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/model/module_copy.h"
 
 namespace pita {
 
@@ -59,13 +60,7 @@ NamedTensors Mlp::named_parameters() const {
 
 std::unique_ptr<Backbone> Mlp::clone() const {
     auto copy = std::make_unique<Mlp>(options_);
-    torch::NoGradGuard no_grad;
-    const auto src = impl_->net->parameters();
-    const auto dst = copy->impl_->net->parameters();
-    const auto& p0 = src.front();
-    copy->impl_->net->to(p0.device(), p0.scalar_type());
-    for (std::size_t i = 0; i < src.size(); ++i) dst[i].copy_(src[i]);
-    copy->impl_->net->train(impl_->net->is_training());
+    detail::copy_module_into(*impl_->net, *copy->impl_->net, "mlp");
     return copy;
 }
 

@@ -74,7 +74,9 @@ int run_anneal(const CommonArgs& args) {
     AnnealOptions o;
     o.n_samples = a.get_int("n_samples", 1000);
     o.steps = a.get_int("steps", 1000);
-    const std::string drift = a.get_choice("drift", "reference", {"reference", "balanced"});
+    // Balanced (λ = 1) by default: on the exact oracles it is unbiased where the reference's λ = γ
+    // degenerates (pita/anneal/annealer.h, tests/validation/annealing_gmm_test.cpp).
+    const std::string drift = a.get_choice("drift", "balanced", {"balanced", "reference"});
     o.scheme = parse_resampling_scheme(
         a.get_choice("resampling", "systematic", {"systematic", "multinomial", "residual"}));
     o.resample_interval = a.get_int("resample_interval", 1);

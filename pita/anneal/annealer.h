@@ -33,11 +33,11 @@
 namespace pita {
 
 struct AnnealOptions {
-    double gamma = 2.0;           ///< β_{next}/β_current (> 0)
-    double score_weight = -1.0;   ///< λ above; < 0 means λ = γ (the reference)
-    int64_t n_samples = 1000;     ///< SMC population size N
-    int64_t n_particles = 0;      ///< particles (atoms) per configuration, n; from the target
-    int64_t spatial_dim = 3;      ///< d
+    double gamma = 2.0;         ///< β_{next}/β_current (> 0)
+    double score_weight = 1.0;  ///< λ above: 1 = balanced (default); < 0 means λ = γ (reference)
+    int64_t n_samples = 1000;   ///< SMC population size N
+    int64_t n_particles = 0;    ///< particles (atoms) per configuration, n; from the target
+    int64_t spatial_dim = 3;    ///< d
     bool particle_system = true;  ///< mean-free prior and iterates (translation invariance)
     int64_t steps = 1000;
     ResamplingScheme scheme = ResamplingScheme::Systematic;

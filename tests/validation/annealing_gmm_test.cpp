@@ -81,31 +81,35 @@ GmmRun anneal_gmm(const GaussianMixture& gmm, const ModeStatistics& exact, doubl
 // E[TV] ≈ Σ_k sqrt(m_k/(2πN)) ≈ 0.02 here, and resampling correlations roughly double it.
 // Per-mode means within 0.3 (0.23 component standard deviations) and variances within 25 %
 // for modes holding ≥ 1 % of the mass (≥ 200 samples, whose variance has a 10 % standard error).
+// Asserted for the balanced drift (λ = 1), pita's default. Measured (seed 17):
+//   γ = 2  balanced:  TV 0.026, mean error 0.148, variance error 0.103
+//          reference: TV 0.067, mean error 0.282, variance error 0.236  (fails the TV bound)
+//   γ = 4  balanced:  TV 0.033, mean error 0.176, variance error 0.157
+//          reference: TV 0.239, a mode of > 1 % mass left empty (mean error 51.9)
+// The reference drift (λ = γ) leaves the proposal far narrower than the tempered target, so the
+// weights degenerate; see pita/anneal/annealer.h.
 TEST(AnnealingOracle, Gmm40OccupanciesMeansAndVariancesMatchTheTemperedMixture) {
     const auto gmm = GaussianMixture::pita_gmm40();
     for (double gamma : {2.0, 4.0}) {
         const ModeStatistics exact = tempered_by_quadrature(*gmm, gamma);
-        for (double lambda : {-1.0, 1.0}) {
-            const GmmRun r = anneal_gmm(*gmm, exact, gamma, 20000, 500, lambda, 0.0);
-            const std::string tag = "gamma" + std::to_string(static_cast<int>(gamma)) +
-                                    (lambda < 0 ? "_reference" : "_balanced");
-            RecordProperty("tv_" + tag, std::to_string(r.tv));
-            RecordProperty("mean_error_" + tag, std::to_string(r.max_mean_error));
-            RecordProperty("variance_error_" + tag, std::to_string(r.max_variance_error));
-            std::printf(
-                "γ=%g %s: TV %.4f, max mean error %.3f, max variance error %.3f, "
-                "min unique %.3f\n",
-                gamma, tag.c_str(), r.tv, r.max_mean_error, r.max_variance_error,
-                r.min_unique_fraction);
-            EXPECT_LT(r.tv, 0.05) << tag << " (stochastic)";
-            EXPECT_LT(r.max_mean_error, 0.3) << tag;
-            EXPECT_LT(r.max_variance_error, 0.25) << tag;
-        }
+        const GmmRun r = anneal_gmm(*gmm, exact, gamma, 20000, 500, 1.0, 0.0);
+        const std::string tag = "gamma" + std::to_string(static_cast<int>(gamma));
+        RecordProperty("tv_" + tag, std::to_string(r.tv));
+        RecordProperty("mean_error_" + tag, std::to_string(r.max_mean_error));
+        RecordProperty("variance_error_" + tag, std::to_string(r.max_variance_error));
+        std::printf(
+            "γ=%g balanced: TV %.4f, max mean error %.3f, max variance error %.3f, "
+            "min unique %.3f\n",
+            gamma, r.tv, r.max_mean_error, r.max_variance_error, r.min_unique_fraction);
+        EXPECT_LT(r.tv, 0.05) << tag << " (stochastic)";
+        EXPECT_LT(r.max_mean_error, 0.3) << tag;
+        EXPECT_LT(r.max_variance_error, 0.25) << tag;
     }
 }
 
-// How the error falls with steps and particles, and what the reference's quantile clamp costs.
-// Not an assertion: a measurement printed for docs (run with --gtest_also_run_disabled_tests).
+// How the error falls with steps and particles, for both drifts, and what the reference's
+// quantile clamp costs. A measurement printed for the docs, not an assertion (run with
+// --gtest_also_run_disabled_tests --gtest_filter='*Versus*').
 TEST(AnnealingOracle, DISABLED_Gmm40ErrorVersusStepsParticlesAndClamping) {
     const auto gmm = GaussianMixture::pita_gmm40();
     const ModeStatistics exact = tempered_by_quadrature(*gmm, 2.0);

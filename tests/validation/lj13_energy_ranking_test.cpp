@@ -7,6 +7,8 @@
 // of gyration alone ranks configurations well at T = 2. The test therefore also checks what the
 // radius cannot explain: the partial correlation of U and E given |x|² (Pearson correlation of
 // their residuals after a linear fit on |x|²), which is exactly 0 for the untrained model.
+// Measured (600 steps, ~20 min on a loaded 2-core machine): Spearman 0.951 untrained → 0.964 /
+// 0.975 / 0.981 after 200 / 400 / 600 steps; partial correlation 0.828.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -110,7 +112,7 @@ TEST(EnergyRankingValidation, EgnnEnergyModelRanksLj13ConfigurationsAtT2) {
         "partial correlation given |x|^2: trained %.3f (untrained 0) after %d steps\n",
         static_cast<long long>(n), rho_untrained, rho, partial, kSteps);
     // With 2 560 held-out samples the sampling error of either coefficient is ~0.01.
-    EXPECT_GT(rho, rho_untrained + 0.01);  // measured +0.024 at 400 steps
+    EXPECT_GT(rho, rho_untrained + 0.01);  // measured +0.030
     EXPECT_GT(partial, 0.3);               // far above the untrained 0 and the ~0.02 noise
 }
 

@@ -10,4 +10,5 @@ out=$(mktemp -d)
   --benchmark_repetitions=3 --benchmark_report_aggregates_only=true > "$out/pita.json"
 /usr/bin/python3 bench/baselines/lj_torch.py > "$out/torch.jsonl"
 /usr/bin/python3 bench/baselines/train_step_torch.py >> "$out/torch.jsonl"
+(cd bench/baselines && /usr/bin/python3 anneal_step_torch.py) >> "$out/torch.jsonl"
 /usr/bin/python3 bench/baselines/compare.py "$out/pita.json" "$out/torch.jsonl"

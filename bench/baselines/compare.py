@@ -19,7 +19,7 @@ def main(pita_json, torch_jsonl):
         if "configs_per_s" in d:
             torch[d["name"]] = d["configs_per_s"]
         else:
-            train[d["name"]] = d
+            train[d["name"]] = d  # training and annealing steps: ms_per_step
 
     print("| LJ-13 energy+force | batch | dtype | threads | pita fused (configs/s) |"
           " pita LibTorch autograd | PyTorch autograd | fused / PyTorch |")
@@ -58,6 +58,21 @@ def main(pita_json, torch_jsonl):
         rate = f"{flops / ms / 1e6:,.1f}" if flops else "n/a"
         print(f"| {args['model']} | {args['batch']} | {args['threads']} | {ms:,.1f} | "
               f"{ref['ms_per_step']:,.1f} | **{ref['ms_per_step'] / ms:.2f}×** | {rate} |")
+    print()
+    print("| SDE step (learned models) | divergence | batch | pita ms/step | pita µs/particle-step |"
+          " PyTorch ms/step | PyTorch / pita |")
+    print("|---|---|---|---|---|---|---|")
+    for name, b in sorted(pita.items()):
+        if not name.startswith("BM_AnnealStep/"):
+            continue
+        args = dict(kv.split(":") for kv in name.split("/")[1:])
+        ref = train.get("pytorch_anneal_step/" + name[len("BM_AnnealStep/"):])
+        if ref is None:
+            continue
+        ms = b["real_time"]
+        per = 1e3 * ms / int(args["batch"])
+        print(f"| {args['model']} | {args['divergence']} | {args['batch']} | {ms:,.1f} | "
+              f"{per:,.0f} | {ref['ms_per_step']:,.1f} | **{ref['ms_per_step'] / ms:.2f}×** |")
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ int run_anneal(const CommonArgs& args) {
                "lowers the temperature: choose T' < {}.",
                t_target, t_from, t_from);
     o.gamma = t_from / t_target;
-    if (drift == "balanced") o.score_weight = 1.0;
+    o.score_weight = drift == "balanced" ? 1.0 : o.gamma;  // λ (pita/anneal/annealer.h)
     o.n_particles = energy->n_particles();
     o.spatial_dim = energy->spatial_dim();
     o.particle_system = energy->translation_invariant();
@@ -210,6 +210,8 @@ int run_anneal(const CommonArgs& args) {
     write_npy(dir.path(sub + "/energies.npy"), e.cpu());
     const at::Tensor finite = e.masked_select(at::isfinite(e));
     summary["gamma"] = o.gamma;
+    summary["drift"] = drift;
+    summary["score_weight"] = o.score_weight;
     summary["from_temperature"] = t_from;
     summary["temperature"] = t_target;
     summary["samples"] = x.size(0);

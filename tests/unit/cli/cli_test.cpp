@@ -226,6 +226,8 @@ TEST_F(TrainCliTest, AnnealsFromACheckpointAndCountsTargetEvaluations) {
     EXPECT_LT(x.mean(1).abs().max().item<double>(), 1e-5);  // mean-free
     nlohmann::json s = nlohmann::json::parse(std::ifstream(dir_ / "a/anneal.json"));
     EXPECT_NEAR(s["gamma"].get<double>(), 2.0 / 1.5, 1e-12);
+    EXPECT_EQ(s["drift"], "balanced");
+    EXPECT_EQ(s["score_weight"], 1.0);
     EXPECT_EQ(s["energy_evaluations"]["correction"], 16);
     EXPECT_EQ(s["sde"]["resampling_events"], 5);
     std::ifstream diag(dir_ / "a/anneal/diagnostics.csv");

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "pita/core/error.h"
+#include "pita/core/finite_rows.h"
 
 namespace pita {
 
@@ -22,12 +23,11 @@ at::Tensor check_samples(const at::Tensor& samples, const Energy& energy,
                "[data] '{}' has dtype {}; expected float32 or float64 coordinates.", source,
                c10::toString(samples.scalar_type()));
     const at::Tensor x = samples.reshape({samples.size(0), n, d});
-    const at::Tensor bad = ~at::isfinite(x).flatten(1).all(1);
-    const int64_t n_bad = bad.sum().item<int64_t>();
-    PITA_CHECK(n_bad == 0,
+    const RowFailures bad = failing_rows(finite_rows({x}));
+    PITA_CHECK(bad.count == 0,
                "[data] '{}': {} of {} samples have NaN or infinite coordinates (first: row {}). "
                "Remove them from the dataset.",
-               source, n_bad, x.size(0), n_bad > 0 ? bad.nonzero()[0][0].item<int64_t>() : -1);
+               source, bad.count, x.size(0), bad.first);
     return x;
 }
 
@@ -47,13 +47,11 @@ ReplayBuffer make_buffer(const Energy& energy, const at::Tensor& samples, double
     }
     const at::Tensor e = at::cat(energies);
     const at::Tensor f = at::cat(forces);
-    const at::Tensor bad = ~(at::isfinite(e) & at::isfinite(f).flatten(1).all(1));
-    const int64_t n_bad = bad.sum().item<int64_t>();
-    PITA_CHECK(n_bad == 0,
+    const RowFailures bad = failing_rows(finite_rows({e, f}));
+    PITA_CHECK(bad.count == 0,
                "[data] '{}': {} of {} samples have a non-finite energy or force under {} (first: "
                "row {}). Were they drawn from this target?",
-               source, n_bad, x.size(0), energy.name(),
-               n_bad > 0 ? bad.nonzero()[0][0].item<int64_t>() : -1);
+               source, bad.count, x.size(0), energy.name(), bad.first);
     ReplayBuffer buffer(temperature, beta, max_length, provenance);
     buffer.add(x.to(options), (-e / temperature).to(options), (f / temperature).to(options));
     return buffer;

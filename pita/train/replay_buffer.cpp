@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/finite_rows.h"
 
 namespace pita {
 
@@ -28,13 +29,11 @@ void ReplayBuffer::add(const at::Tensor& x, const at::Tensor& log_p, const at::T
                    "[buffer] new rows have {} particles × {}; the buffer holds {} × {}.", x.size(1),
                    x.size(2), x_.size(1), x_.size(2));
     }
-    const at::Tensor finite = at::isfinite(x).flatten(1).all(1) & at::isfinite(log_p) &
-                              at::isfinite(grad_log_p).flatten(1).all(1);
-    const int64_t bad = (~finite).sum().item<int64_t>();
-    PITA_CHECK(bad == 0,
+    const RowFailures bad = failing_rows(finite_rows({x, log_p, grad_log_p}));
+    PITA_CHECK(bad.count == 0,
                "[buffer] {} of {} rows have NaN or infinite values (first: row {}). Filter them "
                "before training (the sampler masks non-finite energies).",
-               bad, x.size(0), bad > 0 ? (~finite).nonzero()[0][0].item<int64_t>() : -1);
+               bad.count, x.size(0), bad.first);
     auto append = [&](const at::Tensor& old, const at::Tensor& rows) {
         at::Tensor all = old.defined() ? at::cat({old, rows.to(old.options())}) : rows.clone();
         const int64_t excess = all.size(0) - max_length_;

@@ -69,12 +69,8 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
                 at::Tensor inc = lambda * gamma * 0.5 * g2 * cross +
                                  lambda * 0.5 * g2 * d.div_score.to(at::kDouble) +
                                  gamma * d.du_dt.to(at::kDouble);
-                if (o.clamp_quantile > 0) {
-                    // The reference's biased variance control, per chunk (spec §5.3–5.4).
-                    const at::Tensor finite = inc.masked_select(at::isfinite(inc));
-                    if (finite.numel() > 0)
-                        inc = at::minimum(inc, at::quantile(finite, o.clamp_quantile));
-                }
+                // The reference's biased variance control, per chunk (spec §5.3–5.4).
+                if (o.clamp_quantile > 0) inc = clamp_above_quantile(inc, o.clamp_quantile);
                 increments.push_back(inc);
             }
         }
@@ -102,7 +98,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
             x = x.index_select(0, idx.to(x.device()));
             log_w.zero_();
             st.resampled = true;
-            st.unique_ancestors = std::get<0>(at::_unique(idx)).numel();
+            st.unique_ancestors = count_unique(idx);
             ++result.resampling_events;
         }
         result.stats.push_back(st);

@@ -16,19 +16,15 @@ CorrectionResult correct_to_target(const Energy& target, double temperature,
     const at::Tensor e = target.energy(x).to(at::kDouble);
     const at::Tensor u = model.energy(x, 0.0).to(at::kDouble);
     at::Tensor log_w = -e / temperature + gamma * u + log_weight.to(at::kDouble);
-    const at::Tensor finite = at::isfinite(log_w);
     CorrectionResult out;
-    out.non_finite = (~finite).sum().item<int64_t>();
-    if (clamp_quantile > 0 && out.non_finite < log_w.size(0)) {
-        const at::Tensor q = at::quantile(log_w.masked_select(finite), clamp_quantile);
-        log_w = at::where(finite, at::minimum(log_w, q), log_w);
-    }
+    out.non_finite = (~at::isfinite(log_w)).sum().item<int64_t>();
+    if (clamp_quantile > 0) log_w = clamp_above_quantile(log_w, clamp_quantile);
     out.ess = effective_sample_size(log_w);
     const at::Tensor idx =
         resample(log_w, scheme, x.size(0), gen, "end-of-trajectory importance correction");
     out.x = x.index_select(0, idx.to(x.device()));
     out.energy = e.index_select(0, idx.to(e.device()));
-    out.unique_ancestors = std::get<0>(at::_unique(idx)).numel();
+    out.unique_ancestors = count_unique(idx);
     out.energy_evaluations = target.evaluations() - before;
     return out;
 }

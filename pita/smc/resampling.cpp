@@ -27,29 +27,46 @@ std::string to_string(ResamplingScheme scheme) {
     return "?";
 }
 
+namespace {
+
+/// exp(log_w − max) over the finite entries, 0 elsewhere; float64. Undefined if none is finite.
+at::Tensor relative_weights(const at::Tensor& log_w) {
+    const at::Tensor lw = log_w.to(at::kDouble);
+    const at::Tensor finite = at::isfinite(lw);
+    if (!finite.any().item<bool>()) return {};
+    const at::Tensor masked = at::where(finite, lw, at::full_like(lw, -INFINITY));
+    return (masked - masked.max()).exp();
+}
+
+}  // namespace
+
 at::Tensor normalized_weights(const at::Tensor& log_w, const std::string& context) {
     PITA_CHECK(log_w.dim() == 1 && log_w.size(0) > 0,
                "[smc] log-weights: got shape [{}]; expected [N] with N >= 1.",
                fmt::join(log_w.sizes(), ", "));
-    const at::Tensor lw = log_w.to(at::kDouble);
-    const at::Tensor finite = at::isfinite(lw);
-    PITA_CHECK_AS(NumericalError, finite.any().item<bool>(),
+    const at::Tensor w = relative_weights(log_w);
+    PITA_CHECK_AS(NumericalError, w.defined(),
                   "[smc] {}: all {} log-weights are NaN or infinite; no particle can survive. "
                   "Look for a diverging SDE (fewer, larger steps?) or an energy that returned "
                   "non-finite values.",
-                  context, lw.size(0));
-    const at::Tensor masked = at::where(finite, lw, at::full_like(lw, -INFINITY));
-    const at::Tensor w = (masked - masked.max()).exp();
+                  context, log_w.size(0));
     return w / w.sum();
 }
 
 double effective_sample_size(const at::Tensor& log_w) {
-    const at::Tensor lw = log_w.to(at::kDouble);
-    const at::Tensor finite = at::isfinite(lw);
-    if (!finite.any().item<bool>()) return 0.0;
-    const at::Tensor masked = at::where(finite, lw, at::full_like(lw, -INFINITY));
-    const at::Tensor w = (masked - masked.max()).exp();
-    return (w.sum().pow(2) / w.pow(2).sum()).item<double>();
+    const at::Tensor w = relative_weights(log_w);
+    return w.defined() ? (w.sum().pow(2) / w.pow(2).sum()).item<double>() : 0.0;
+}
+
+at::Tensor clamp_above_quantile(const at::Tensor& values, double q) {
+    const at::Tensor finite = at::isfinite(values);
+    if (!finite.any().item<bool>()) return values;
+    const at::Tensor cap = at::quantile(values.masked_select(finite), q);
+    return at::where(finite, at::minimum(values, cap), values);
+}
+
+int64_t count_unique(const at::Tensor& indices) {
+    return std::get<0>(at::_unique(indices)).numel();
 }
 
 namespace {

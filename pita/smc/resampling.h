@@ -7,6 +7,7 @@
 // overflowing increment, i.e. a numerical failure, not from a real probability. When every
 // log-weight is non-finite there is nothing to resample from and the functions throw, naming
 // `context` (e.g. "annealing step 412").
+#include <cstdint>
 #include <string>
 
 #include "pita/core/tensor_fwd.h"
@@ -30,6 +31,14 @@ at::Tensor normalized_weights(const at::Tensor& log_w, const std::string& contex
 
 /// Kish effective sample size (Σw)²/Σw² ∈ [1, N] of the finite log-weights (0 if none is finite).
 double effective_sample_size(const at::Tensor& log_w);
+
+/// Caps the finite entries of `values` at their q-quantile (linear interpolation, as torch);
+/// non-finite entries are left as they are, so they still count as dead. The reference's
+/// variance control for log-weights (q = 0.9): biased, hence optional wherever it is used.
+at::Tensor clamp_above_quantile(const at::Tensor& values, double q);
+
+/// Number of distinct ancestors in a resampling's indices (a diversity diagnostic).
+int64_t count_unique(const at::Tensor& indices);
 
 /// Ancestor indices, [n_out] int64 on log_w's device; each scheme is unbiased:
 /// E[#offspring of i] = n_out·w_i.

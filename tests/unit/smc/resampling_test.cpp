@@ -97,5 +97,15 @@ TEST(Resampling, NonFiniteParticlesDieAndAllNonFiniteNamesTheStep) {
     EXPECT_THROW(parse_resampling_scheme("stratified"), ConfigError);
 }
 
+TEST(Resampling, QuantileClampCapsFiniteValuesAndLeavesDeadParticlesDead) {
+    at::Tensor v = at::arange(10, at::kDouble);
+    v = at::cat({v, at::tensor({INFINITY, NAN}, at::kDouble)});
+    const at::Tensor c = clamp_above_quantile(v, 0.5);  // median of 0..9 is 4.5
+    EXPECT_TRUE(at::equal(c.slice(0, 0, 10), at::arange(10, at::kDouble).clamp_max(4.5)));
+    EXPECT_TRUE(std::isinf(c[10].item<double>()));  // +inf is not resurrected to the cap
+    EXPECT_TRUE(std::isnan(c[11].item<double>()));
+    EXPECT_EQ(count_unique(at::tensor({3, 1, 3, 3, 0}, at::kLong)), 3);
+}
+
 }  // namespace
 }  // namespace pita

@@ -36,23 +36,36 @@ void check_input(const at::Tensor& x) {
                fmt::join(x.sizes(), ", "));
 }
 
+/// stacked_vjp over chunks of x small enough that copies × chunk rows stay within max_rows.
+/// @param weights  rows → [copies, rows, D] (unit vectors or probes)
+/// @param divisor  divides the summed contractions (K for K Hutchinson probes)
+ValueAndDivergence over_chunks(const VectorField& f, const at::Tensor& x, int64_t copies,
+                               int64_t max_rows, const std::function<at::Tensor(int64_t)>& weights,
+                               double divisor) {
+    const int64_t chunk = std::max<int64_t>(1, max_rows / copies);
+    std::vector<at::Tensor> values, divs;
+    for (int64_t i = 0; i < x.size(0); i += chunk) {
+        const at::Tensor xc = x.slice(0, i, i + chunk);
+        auto [value, sum] = stacked_vjp(f, xc, weights(xc.size(0)));
+        values.push_back(value);
+        divs.push_back(divisor == 1.0 ? sum : sum / divisor);
+    }
+    return {at::cat(values), at::cat(divs)};
+}
+
 }  // namespace
 
 ValueAndDivergence exact_divergence(const VectorField& f, const at::Tensor& x, int64_t max_rows) {
     check_input(x);
     const int64_t dim = x.size(1) * x.size(2);
-    const int64_t chunk = std::max<int64_t>(1, max_rows / dim);
     // unit[j, j] = 1: copy j picks output coordinate j.
     const at::Tensor unit = at::eye(dim, x.options());
-    std::vector<at::Tensor> values, divs;
-    for (int64_t i = 0; i < x.size(0); i += chunk) {
-        const at::Tensor xc = x.slice(0, i, i + chunk);
-        const at::Tensor weights = unit.unsqueeze(1).expand({dim, xc.size(0), dim});
-        auto [value, div] = stacked_vjp(f, xc, weights);
-        values.push_back(value);
-        divs.push_back(div);
-    }
-    return {at::cat(values), at::cat(divs)};
+    return over_chunks(
+        f, x, dim, max_rows,
+        [&](int64_t rows) {
+            return unit.unsqueeze(1).expand({dim, rows, dim});
+        },
+        1.0);
 }
 
 ValueAndDivergence hutchinson_divergence(const VectorField& f, const at::Tensor& x, int64_t probes,
@@ -60,17 +73,12 @@ ValueAndDivergence hutchinson_divergence(const VectorField& f, const at::Tensor&
     check_input(x);
     PITA_CHECK(probes >= 1, "[divergence] hutchinson probes: got {}; expected >= 1.", probes);
     const int64_t dim = x.size(1) * x.size(2);
-    const int64_t chunk = std::max<int64_t>(1, max_rows / probes);
-    std::vector<at::Tensor> values, divs;
-    for (int64_t i = 0; i < x.size(0); i += chunk) {
-        const at::Tensor xc = x.slice(0, i, i + chunk);
-        const at::Tensor eps =
-            at::randint(2, {probes, xc.size(0), dim}, gen, x.options()).mul_(2).sub_(1);
-        auto [value, sum] = stacked_vjp(f, xc, eps);
-        values.push_back(value);
-        divs.push_back(sum / static_cast<double>(probes));
-    }
-    return {at::cat(values), at::cat(divs)};
+    return over_chunks(
+        f, x, probes, max_rows,
+        [&](int64_t rows) {
+            return at::randint(2, {probes, rows, dim}, gen, x.options()).mul_(2).sub_(1);
+        },
+        static_cast<double>(probes));
 }
 
 }  // namespace pita

@@ -11,25 +11,14 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "bench_models.h"
 #include "pita/anneal/annealing_model.h"
 #include "pita/core/rng.h"
-#include "pita/model/dit.h"
-#include "pita/model/egnn.h"
 
 namespace {
 
 std::unique_ptr<pita::Backbone> make_backbone(const std::string& name, int64_t n) {
-    at::manual_seed(0);
-    std::unique_ptr<pita::Backbone> b;
-    if (name == "egnn_lj13") {
-        pita::EgnnOptions o;
-        o.n_particles = n;
-        b = std::make_unique<pita::Egnn>(o);
-    } else {
-        pita::DitOptions o;
-        o.n_particles = n;
-        b = std::make_unique<pita::Dit>(o);
-    }
+    std::unique_ptr<pita::Backbone> b = pita::bench::case_backbone(name, n);
     at::NoGradGuard no_grad;  // the DiT starts at exactly zero output; make it a real network
     for (auto& [k, p] : b->named_parameters()) p.add_(at::randn_like(p) * 0.02);
     b->train(false);

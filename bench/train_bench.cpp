@@ -11,9 +11,8 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include "bench_models.h"
 #include "pita/core/rng.h"
-#include "pita/model/dit.h"
-#include "pita/model/egnn.h"
 #include "pita/train/trainer.h"
 
 namespace {
@@ -25,21 +24,9 @@ struct Case {
     double target_score;
 };
 
-std::unique_ptr<pita::Backbone> make_backbone(const Case& c) {
-    at::manual_seed(0);
-    if (c.name == "egnn_lj13") {
-        pita::EgnnOptions o;
-        o.n_particles = c.n_particles;
-        return std::make_unique<pita::Egnn>(o);
-    }
-    pita::DitOptions o;
-    o.n_particles = c.n_particles;
-    return std::make_unique<pita::Dit>(o);
-}
-
 void train_step(benchmark::State& state, const Case& c, int64_t batch, int threads) {
     at::set_num_threads(threads);
-    pita::ScoreModel score(make_backbone(c));
+    pita::ScoreModel score(pita::bench::case_backbone(c.name, c.n_particles));
     pita::EnergyModel energy(score.backbone().clone());
     pita::TrainerOptions o;
     o.batch_size = batch;

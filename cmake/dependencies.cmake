@@ -41,3 +41,9 @@ if(PITA_WITH_OPENMM)
     set(PITA_WITH_OPENMM OFF)
   endif()
 endif()
+
+# LEMON (liblemon-dev): its network simplex solves the exact optimal-transport problems of the
+# metrics (the algorithm POT's emd uses). Header templates only; no library to link.
+find_package(lemon REQUIRED CONFIG)
+add_library(pita_lemon INTERFACE)
+target_include_directories(pita_lemon SYSTEM INTERFACE ${LEMON_INCLUDE_DIRS})

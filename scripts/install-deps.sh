@@ -12,6 +12,7 @@ packages=(
   libtcmalloc-minimal4    # glibc malloc is 3-5x slower for big LibTorch tensors
   libopenmm-dev libopenmm-plugins python3-simtk   # OpenMM 7.7: molecules, reference energies
   libeigen3-dev nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libfmt-dev
+  liblemon-dev            # network simplex: exact optimal transport for the metrics
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy           # tests check that our .npy files load in numpy
 )

@@ -1,0 +1,65 @@
+#include "pita/metrics/assignment.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <limits>
+
+namespace pita {
+
+// Shortest augmenting paths with row and column potentials u, v (reduced costs C − u − v ≥ 0).
+// Rows are inserted one at a time; index 0 is a sentinel column holding the row being inserted,
+// and rows and columns are 1-based.
+std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n_int) {
+    const auto n = static_cast<std::size_t>(n_int);
+    const double inf = std::numeric_limits<double>::infinity();
+    std::vector<double> u(n + 1, 0.0);
+    std::vector<double> v(n + 1, 0.0);
+    std::vector<std::size_t> row_of(n + 1, 0);  // column → matched row, 0 = free
+    std::vector<std::size_t> way(n + 1, 0);
+    std::vector<double> min_to(n + 1);
+    std::vector<char> used(n + 1);
+    for (std::size_t row = 1; row <= n; ++row) {
+        row_of[0] = row;
+        std::size_t col0 = 0;
+        std::fill(min_to.begin(), min_to.end(), inf);
+        std::fill(used.begin(), used.end(), 0);
+        do {
+            used[col0] = 1;
+            const std::size_t r = row_of[col0];
+            double delta = inf;
+            std::size_t col1 = 0;
+            for (std::size_t col = 1; col <= n; ++col) {
+                if (used[col]) continue;
+                const double reduced = cost[(r - 1) * n + (col - 1)] - u[r] - v[col];
+                if (reduced < min_to[col]) {
+                    min_to[col] = reduced;
+                    way[col] = col0;
+                }
+                if (min_to[col] < delta) {
+                    delta = min_to[col];
+                    col1 = col;
+                }
+            }
+            for (std::size_t col = 0; col <= n; ++col) {
+                if (used[col]) {
+                    u[row_of[col]] += delta;
+                    v[col] -= delta;
+                } else {
+                    min_to[col] -= delta;
+                }
+            }
+            col0 = col1;
+        } while (row_of[col0] != 0);
+        do {  // augment along the recorded path
+            const std::size_t prev = way[col0];
+            row_of[col0] = row_of[prev];
+            col0 = prev;
+        } while (col0 != 0);
+    }
+    std::vector<int> assignment(n, -1);
+    for (std::size_t col = 1; col <= n; ++col)
+        assignment[row_of[col] - 1] = static_cast<int>(col - 1);
+    return assignment;
+}
+
+}  // namespace pita

@@ -1,5 +1,6 @@
 #include "pita/train/trainer.h"
 
+#include <cmath>
 #include <limits>
 
 #include <torch/torch.h>
@@ -17,7 +18,9 @@ struct Trainer::Impl {
     NoiseSchedule schedule;
     TrainerOptions options;
     bool particle_system;
-    std::vector<at::Tensor> parameters;
+    std::vector<at::Tensor> parameters;  ///< score net's, then energy net's
+    std::vector<at::Tensor> score_parameters;
+    std::vector<at::Tensor> energy_parameters;
     std::unique_ptr<torch::optim::Adam> adam;
     Ema score_ema;
     Ema energy_ema;
@@ -30,8 +33,10 @@ struct Trainer::Impl {
           particle_system(particles),
           score_ema(s.backbone(), o.ema_decay),
           energy_ema(e.backbone(), o.ema_decay) {
-        for (auto* b : {&s.backbone(), &e.backbone()})
-            for (auto& [name, p] : b->named_parameters()) parameters.push_back(p);
+        for (auto& [name, p] : s.backbone().named_parameters()) score_parameters.push_back(p);
+        for (auto& [name, p] : e.backbone().named_parameters()) energy_parameters.push_back(p);
+        parameters = score_parameters;
+        parameters.insert(parameters.end(), energy_parameters.begin(), energy_parameters.end());
         adam = std::make_unique<torch::optim::Adam>(
             parameters, torch::optim::AdamOptions(options.learning_rate));
     }
@@ -75,9 +80,15 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
     terms.total.backward();
     // clip_grad_norm_ returns the norm before clipping; with clipping off, compute it anyway (it
     // is logged) by clipping at infinity.
-    last_grad_norm_ = torch::nn::utils::clip_grad_norm_(
-        m.parameters,
-        m.options.grad_clip > 0 ? m.options.grad_clip : std::numeric_limits<double>::infinity());
+    const double max_norm =
+        m.options.grad_clip > 0 ? m.options.grad_clip : std::numeric_limits<double>::infinity();
+    if (m.options.clip_per_network) {
+        const double s = torch::nn::utils::clip_grad_norm_(m.score_parameters, max_norm);
+        const double e = torch::nn::utils::clip_grad_norm_(m.energy_parameters, max_norm);
+        last_grad_norm_ = std::sqrt(s * s + e * e);
+    } else {
+        last_grad_norm_ = torch::nn::utils::clip_grad_norm_(m.parameters, max_norm);
+    }
     last_buffer_ = static_cast<int64_t>(k);
     m.adam->step();
     m.score_ema.update(m.score.backbone());

@@ -35,6 +35,8 @@ TrainerOptions read_trainer_options(const ConfigNode& train, const NoiseSchedule
         train.error("learning_rate",
                     fmt::format("out of range: got {}; expected > 0.", o.learning_rate));
     o.grad_clip = non_negative(train, "grad_clip", o.grad_clip);
+    o.clip_per_network =
+        train.get_choice("grad_clip_scope", "global", {"global", "per_network"}) == "per_network";
     o.ema_decay = train.get_double("ema_decay", o.ema_decay);
     if (!(o.ema_decay >= 0 && o.ema_decay < 1))
         train.error("ema_decay",

@@ -1,0 +1,145 @@
+#include "pita/anneal/anneal_stage.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+
+#include "pita/anneal/end_of_trajectory.h"
+#include "pita/config/config.h"
+#include "pita/core/error.h"
+#include "pita/energy/energy.h"
+#include "pita/io/atomic_file.h"
+#include "pita/mcmc/mean_free.h"
+
+namespace pita {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
+    AnnealStageOptions o;
+    o.sde.n_samples = a.get_int("n_samples", 1000);
+    o.sde.steps = a.get_int("steps", 1000);
+    // Balanced (λ = 1) by default: on the exact oracles it is unbiased where the reference's λ = γ
+    // degenerates (pita/anneal/annealer.h, tests/validation/annealing_gmm_test.cpp).
+    o.reference_drift = a.get_choice("drift", "balanced", {"balanced", "reference"}) == "reference";
+    o.sde.scheme = parse_resampling_scheme(
+        a.get_choice("resampling", "systematic", {"systematic", "multinomial", "residual"}));
+    o.sde.resample_interval = a.get_int("resample_interval", 1);
+    o.sde.ess_threshold = a.get_double("ess_threshold", 0.0);
+    o.sde.resample_start = a.get_int("resample_start", 0);
+    o.sde.resample_end = a.get_int("resample_end", -1);
+    o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0);
+    o.sde.chunk = a.get_int("chunk", 512);
+    o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
+                             ? DivergenceEstimator::Exact
+                             : DivergenceEstimator::Hutchinson;
+    o.model.hutchinson_probes = a.get_int("hutchinson_probes", 1);
+    o.correct_to_target = a.get_bool("correct_to_target", true);
+    o.correction_clamp_quantile = a.get_double("correction_clamp_quantile", 0.0);
+    o.relax_steps = a.get_int("relax_steps", 0);
+    o.relax_step_size = a.get_double("relax_step_size", 1e-4);
+    return o;
+}
+
+void check_anneal_temperatures(double t_from, double t_to) {
+    PITA_CHECK(t_to > 0 && t_to <= t_from,
+               "[anneal] temperature: got {}; the models were trained at T = {}. Annealing "
+               "lowers the temperature: choose 0 < T' ≤ {} (T' = T regenerates samples at the "
+               "training temperature, γ = 1: a check of the models).",
+               t_to, t_from, t_from);
+}
+
+AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
+                               const EnergyModel& energy_model, const NoiseSchedule& schedule,
+                               AnnealStageOptions o, double t_from, double beta_from, double t_to,
+                               at::TensorOptions tensor_options, at::Generator& gen,
+                               const AnnealProgress& on_step) {
+    check_anneal_temperatures(t_from, t_to);
+    o.sde.gamma = t_from / t_to;
+    o.sde.score_weight = o.reference_drift ? o.sde.gamma : 1.0;  // λ (annealer.h)
+    o.sde.n_particles = target.n_particles();
+    o.sde.spatial_dim = target.spatial_dim();
+    o.sde.particle_system = target.translation_invariant();
+    o.model.beta = beta_from;
+    LearnedAnnealingModel model(score, energy_model, schedule, o.model);
+
+    AnnealStageResult out;
+    nlohmann::json& summary = out.summary;
+    const auto t0 = std::chrono::steady_clock::now();
+    const AnnealResult r = anneal(model, schedule, o.sde, tensor_options, gen, on_step);
+    summary["seconds"]["sde"] = seconds_since(t0);
+    out.stats = r.stats;
+    double min_ess = static_cast<double>(o.sde.n_samples);
+    int64_t min_unique = o.sde.n_samples;
+    for (const auto& s : r.stats) {
+        min_ess = std::min(min_ess, s.ess);
+        min_unique = std::min(min_unique, s.unique_ancestors);
+    }
+    summary["sde"] = {{"resampling_events", r.resampling_events},
+                      {"min_ess", min_ess},
+                      {"min_unique_ancestors", min_unique},
+                      {"final_ess", r.stats.empty() ? 0.0 : r.stats.back().ess}};
+
+    at::Tensor x = r.x;
+    at::Tensor e;
+    nlohmann::json evaluations = {{"correction", 0}, {"relaxation", 0}};
+    if (o.correct_to_target) {
+        const auto t1 = std::chrono::steady_clock::now();
+        const CorrectionResult c =
+            correct_to_target(target, t_to, model, o.sde.gamma, x, r.log_weight, o.sde.scheme,
+                              o.correction_clamp_quantile, gen);
+        x = c.x;
+        e = c.energy;
+        evaluations["correction"] = c.energy_evaluations;
+        summary["correction"] = {
+            {"ess", c.ess}, {"unique_ancestors", c.unique_ancestors}, {"non_finite", c.non_finite}};
+        summary["seconds"]["correction"] = seconds_since(t1);
+    }
+    if (o.relax_steps > 0) {
+        const auto t1 = std::chrono::steady_clock::now();
+        const RelaxationResult rr =
+            relax_on_target(target, t_to, x, o.relax_steps, o.relax_step_size, gen);
+        x = rr.x;
+        e = rr.energy;
+        evaluations["relaxation"] = rr.energy_evaluations;
+        summary["relaxation"] = {
+            {"steps", o.relax_steps}, {"acceptance", rr.acceptance}, {"step_size", rr.step_size}};
+        summary["seconds"]["relaxation"] = seconds_since(t1);
+    }
+    // Energies for the outputs when neither phase computed them: not a sampling phase, so they
+    // are not counted as the sampler's evaluations.
+    if (!e.defined()) e = target.energy(x).to(at::kDouble);
+    if (o.sde.particle_system) x = remove_mean(x);
+    out.x = x;
+    out.energy = e;
+
+    const at::Tensor finite = e.masked_select(at::isfinite(e));
+    summary["gamma"] = o.sde.gamma;
+    summary["drift"] = o.reference_drift ? "reference" : "balanced";
+    summary["score_weight"] = o.sde.score_weight;
+    summary["from_temperature"] = t_from;
+    summary["temperature"] = t_to;
+    summary["samples"] = x.size(0);
+    summary["non_finite_energies"] = e.numel() - finite.numel();
+    summary["mean_energy"] = finite.numel() > 0 ? finite.mean().item<double>() : NAN;
+    summary["energy_evaluations"] = evaluations;
+    return out;
+}
+
+void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats) {
+    write_file_atomically(path, [&](std::ostream& os) {
+        os << "step,t,ess,log_weight_variance,resampled,unique_ancestors\n";
+        for (const AnnealStepStats& s : stats)
+            os << fmt::format("{},{:.6f},{:.2f},{:.6g},{},{}\n", s.step, s.t, s.ess,
+                              s.log_weight_variance, s.resampled ? 1 : 0, s.unique_ancestors);
+    });
+}
+
+}  // namespace pita

@@ -1,0 +1,63 @@
+#pragma once
+// One rung of the temperature ladder, as `pita anneal` and `pita run` both do it: from score and
+// energy networks trained at T (EMA weights, conditioned on β), draw samples at T' ≤ T by the
+// weighted reverse SDE at γ = T/T' (annealer.h), then optionally correct them to the true target
+// at T' and relax them there (end_of_trajectory.h). Also reads the `anneal:` config section.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+#include "pita/anneal/annealer.h"
+#include "pita/anneal/annealing_model.h"
+
+namespace pita {
+
+class ConfigNode;
+class Energy;
+class ScoreModel;
+class EnergyModel;
+
+struct AnnealStageOptions {
+    AnnealOptions sde;  ///< gamma, score_weight and the target's shape are set by anneal_stage()
+    bool reference_drift = false;  ///< λ = γ (reference) instead of λ = 1 (balanced)
+    LearnedModelOptions model;     ///< beta is set by anneal_stage()
+    bool correct_to_target = true;
+    double correction_clamp_quantile = 0.0;
+    int64_t relax_steps = 0;
+    double relax_step_size = 1e-4;
+};
+
+/// Reads every key of an `anneal:` section except `checkpoint` and `temperature`; problems are
+/// recorded in the config and reported by Config::finish().
+AnnealStageOptions read_anneal_stage_options(const ConfigNode& anneal);
+
+struct AnnealStageResult {
+    at::Tensor x;       ///< [N, n, d] samples at T' (mean-free for particle systems)
+    at::Tensor energy;  ///< [N] float64 target energies E (not E/T)
+    std::vector<AnnealStepStats> stats;
+    /// γ, drift, SDE/correction/relaxation summaries, target-energy evaluations by phase
+    /// ("correction", "relaxation"), seconds by phase, ⟨E⟩: the content of anneal.json.
+    nlohmann::json summary;
+};
+
+/// @throws ConfigError unless 0 < t_to ≤ t_from (γ = 1 is allowed: it regenerates samples at the
+/// training temperature, a check of the models)
+void check_anneal_temperatures(double t_from, double t_to);
+
+/// @param beta_from  the networks' conditioning at T
+/// @param on_step    called after every SDE step (progress display)
+AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
+                               const EnergyModel& energy_model, const NoiseSchedule& schedule,
+                               AnnealStageOptions options, double t_from, double beta_from,
+                               double t_to, at::TensorOptions tensor_options, at::Generator& gen,
+                               const AnnealProgress& on_step = {});
+
+/// anneal/diagnostics.csv: step, t, ESS, log-weight increment variance, resampled, unique
+/// ancestors (written atomically).
+void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats);
+
+}  // namespace pita

@@ -78,6 +78,16 @@ int run(int argc, char** argv) {
         "anneal", "Samples at a lower temperature from a training checkpoint (weighted SDE + SMC)");
     add_shared_options(anneal, anneal_opts);
 
+    SharedOptions run_opts;
+    std::string run_resume_dir;
+    CLI::App* run_cmd = app.add_subcommand(
+        "run", "The whole PITA loop: MCMC data, then train and anneal down the temperature ladder");
+    add_shared_options(run_cmd, run_opts);
+    run_cmd
+        ->add_option("--resume", run_resume_dir,
+                     "Continue the run in this directory after its last completed phase")
+        ->check(CLI::ExistingDirectory);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -88,6 +98,7 @@ int run(int argc, char** argv) {
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
+    if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
     return 1;
 }
 

@@ -31,62 +31,17 @@
 #include "pita/train/trainer_config.h"
 #include "pita/train/training_log.h"
 #include "run_settings.h"
+#include "train_helpers.h"
 
 namespace pita::cli {
 
 namespace {
-
-int64_t count_parameters(const Backbone& b) {
-    int64_t n = 0;
-    for (const auto& [name, p] : b.named_parameters()) n += p.numel();
-    return n;
-}
 
 /// Keys that may differ between a run and its resumption: where and how fast it runs, and how
 /// long it trains (a resumed run may be extended).
 bool may_change_on_resume(const std::string& key) {
     return key == "output_dir" || key == "threads" || key == "device" || key == "train.steps" ||
            key == "train.log_every" || key == "train.checkpoint_every";
-}
-
-/// Dotted keys whose values differ between two resolved configs.
-std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b) {
-    std::vector<std::string> out;
-    const nlohmann::json fa = a.flatten();
-    const nlohmann::json fb = b.flatten();
-    auto dotted = [](std::string k) {
-        std::replace(k.begin(), k.end(), '/', '.');
-        return k.substr(1);
-    };
-    for (const auto& [k, v] : fa.items())
-        if (!fb.contains(k) || fb[k] != v)
-            if (!may_change_on_resume(dotted(k))) out.push_back(dotted(k));
-    for (const auto& [k, v] : fb.items())
-        if (!fa.contains(k) && !may_change_on_resume(dotted(k))) out.push_back(dotted(k));
-    return out;
-}
-
-std::string loss_summary(const LossTerms& t) {
-    std::string s = fmt::format("loss {:.4g}", t.total.item<double>());
-    if (t.score.defined()) s += fmt::format(" dsm {:.3g}", t.score.item<double>());
-    if (t.energy_score.defined()) s += fmt::format(" dist {:.3g}", t.energy_score.item<double>());
-    if (t.energy_matching.defined())
-        s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
-    if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
-    return s;
-}
-
-nlohmann::json terms_json(const LossTerms& t) {
-    nlohmann::json j;
-    auto put = [&](const char* k, const at::Tensor& v) {
-        if (v.defined()) j[k] = v.item<double>();
-    };
-    put("total", t.total);
-    put("score", t.score);
-    put("energy_score", t.energy_score);
-    put("energy_matching", t.energy_matching);
-    put("target_score", t.target_score);
-    return j;
 }
 
 }  // namespace
@@ -135,7 +90,8 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
                       "of a run that wrote at least one checkpoint.",
                       resume_dir);
         const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
-        const std::vector<std::string> changed = changed_keys(saved["config"], cfg.resolved());
+        const std::vector<std::string> changed =
+            changed_keys(saved["config"], cfg.resolved(), may_change_on_resume);
         PITA_CHECK(changed.empty(),
                    "[train] --resume {}: the config differs from the one the run started with "
                    "in: {}. Resume with the same config (only train.steps, threads, device and "

@@ -17,5 +17,7 @@ int run_diagnose(const CommonArgs& args);
 /// @param resume_dir  a run directory to continue from its last checkpoint ("" starts afresh)
 int run_train(const CommonArgs& args, const std::string& resume_dir);
 int run_anneal(const CommonArgs& args);
+/// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
+int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
 
 }  // namespace pita::cli

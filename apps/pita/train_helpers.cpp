@@ -1,0 +1,57 @@
+#include "train_helpers.h"
+
+#include <algorithm>
+
+#include <ATen/core/Tensor.h>
+#include <fmt/format.h>
+
+namespace pita::cli {
+
+int64_t count_parameters(const Backbone& b) {
+    int64_t n = 0;
+    for (const auto& [name, p] : b.named_parameters()) n += p.numel();
+    return n;
+}
+
+/// Dotted keys whose values differ between two resolved configs.
+std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b,
+                                      const std::function<bool(const std::string&)>& may_change) {
+    std::vector<std::string> out;
+    const nlohmann::json fa = a.flatten();
+    const nlohmann::json fb = b.flatten();
+    auto dotted = [](std::string k) {
+        std::replace(k.begin(), k.end(), '/', '.');
+        return k.substr(1);
+    };
+    for (const auto& [k, v] : fa.items())
+        if (!fb.contains(k) || fb[k] != v)
+            if (!may_change(dotted(k))) out.push_back(dotted(k));
+    for (const auto& [k, v] : fb.items())
+        if (!fa.contains(k) && !may_change(dotted(k))) out.push_back(dotted(k));
+    return out;
+}
+
+std::string loss_summary(const LossTerms& t) {
+    std::string s = fmt::format("loss {:.4g}", t.total.item<double>());
+    if (t.score.defined()) s += fmt::format(" dsm {:.3g}", t.score.item<double>());
+    if (t.energy_score.defined()) s += fmt::format(" dist {:.3g}", t.energy_score.item<double>());
+    if (t.energy_matching.defined())
+        s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
+    if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
+    return s;
+}
+
+nlohmann::json terms_json(const LossTerms& t) {
+    nlohmann::json j;
+    auto put = [&](const char* k, const at::Tensor& v) {
+        if (v.defined()) j[k] = v.item<double>();
+    };
+    put("total", t.total);
+    put("score", t.score);
+    put("energy_score", t.energy_score);
+    put("energy_matching", t.energy_matching);
+    put("target_score", t.target_score);
+    return j;
+}
+
+}  // namespace pita::cli

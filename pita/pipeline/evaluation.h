@@ -1,0 +1,39 @@
+#pragma once
+// Scoring a sample set at one temperature (spec §7, issue 5): against reference samples when a
+// reference exists (energy-W1/W2 on E/T, distance-W2, equivariant W2 for particle systems), and
+// reference-free (configurational temperature, ⟨E⟩). References are for evaluation only: nothing
+// here feeds back into sampling or training.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "pita/core/tensor_fwd.h"
+
+namespace pita {
+
+class Energy;
+
+struct EvaluationOptions {
+    int64_t max_samples = 2000;         ///< subsample both sets to at most this many rows
+    int64_t equivariant_samples = 300;  ///< rows per set for the equivariant W2 (N² alignments)
+    uint64_t seed = 0;                  ///< for the subsampling
+};
+
+/// The directory `<reference_root>/T<T>` (T printed with {:g}) holding samples.npy and
+/// energies.npy, if it exists.
+std::optional<std::string> reference_directory(const std::string& reference_root,
+                                               double temperature);
+
+/// Metrics of `x` (energies `e`, [N] float64 E) at `temperature`. With a reference directory:
+/// {"reference": dir, "energy_w1", "energy_w2", "energy_mean_gap", "distance_w2",
+/// "equivariant_w2", "reference_mean_energy"}; always: {"samples", "mean_energy",
+/// "non_finite_energies", "configurational_temperature": {value, standard_error}, and
+/// "energy_evaluations" (the force evaluations the configurational temperature needed; they are
+/// the metrics' own, never counted as the sampler's)}.
+nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x, const at::Tensor& e,
+                                double temperature, const std::optional<std::string>& reference,
+                                const EvaluationOptions& options);
+
+}  // namespace pita

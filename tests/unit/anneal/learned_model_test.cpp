@@ -47,8 +47,8 @@ TEST(LearnedAnnealingModel, FreshModelEqualsTheExactStandardGaussianModel) {
         // U and ∂U/∂t: the model omits the normalising constant, which depends on h only.
         EXPECT_TRUE(at::allclose(centred(a.u), centred(b.u), 1e-10, 1e-10)) << "t " << t;
         EXPECT_TRUE(at::allclose(centred(a.du_dt), centred(b.du_dt), 1e-8, 1e-8)) << "t " << t;
-        EXPECT_TRUE(at::allclose(centred(learned.energy(x, t)), centred(exact.energy(x, t)), 1e-10,
-                                 1e-10));
+        EXPECT_TRUE(
+            at::allclose(centred(learned.energy(x, t)), centred(exact.energy(x, t)), 1e-10, 1e-10));
     }
 }
 

@@ -66,9 +66,11 @@ int run_anneal(const CommonArgs& args) {
     const ConfigNode troot = trained.root();
     std::unique_ptr<Energy> energy = make_energy(troot.child("energy"));
     const NoiseSchedule schedule = make_noise_schedule(troot.child("schedule"));
+    const double sigma_data = read_sigma_data(troot.child("model"));
     ScoreModel score(
-        make_backbone(troot.child("model"), energy->n_particles(), energy->spatial_dim(), 0));
-    EnergyModel energy_model(score.backbone().clone());
+        make_backbone(troot.child("model"), energy->n_particles(), energy->spatial_dim(), 0),
+        sigma_data);
+    EnergyModel energy_model(score.backbone().clone(), sigma_data);
     score.backbone().to(settings.device, settings.dtype);
     energy_model.backbone().to(settings.device, settings.dtype);
     Trainer trainer(score, energy_model, schedule,

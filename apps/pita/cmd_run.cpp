@@ -153,6 +153,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
 
     std::unique_ptr<Backbone> backbone = make_backbone(root.child("model"), energy->n_particles(),
                                                        energy->spatial_dim(), settings.seed);
+    const double sigma_data = read_sigma_data(root.child("model"));
     cfg.finish();  // every config problem is reported here, before any work
 
     const int threads = set_threads(settings.threads);
@@ -187,13 +188,13 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
     RunState state = RunState::load(dir);
     std::filesystem::create_directories(dir.path("train"));
 
-    ScoreModel score(std::move(backbone));
-    EnergyModel energy_model(score.backbone().clone());
+    ScoreModel score(std::move(backbone), sigma_data);
+    EnergyModel energy_model(score.backbone().clone(), sigma_data);
     score.backbone().to(settings.device, settings.dtype);
     energy_model.backbone().to(settings.device, settings.dtype);
     // Sampling copies: annealing uses the EMA weights without touching the trained ones.
-    ScoreModel score_ema(score.backbone().clone());
-    EnergyModel energy_ema(score.backbone().clone());
+    ScoreModel score_ema(score.backbone().clone(), sigma_data);
+    EnergyModel energy_ema(score.backbone().clone(), sigma_data);
     Trainer trainer(score, energy_model, schedule, train_options, energy->translation_invariant());
     at::Generator gen = make_generator(settings.seed, settings.device);
     std::vector<ReplayBuffer> buffers;

@@ -77,6 +77,7 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     const int64_t checkpoint_every = train.get_int("checkpoint_every", 500);
     std::unique_ptr<Backbone> backbone =
         make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
+    const double sigma_data = read_sigma_data(model);
     cfg.finish();  // every config problem is reported here, before any work
 
     const int threads = set_threads(settings.threads);
@@ -99,8 +100,8 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
                    resume_dir, fmt::join(changed, ", "));
     }
 
-    ScoreModel score(std::move(backbone));
-    EnergyModel energy_model(score.backbone().clone());
+    ScoreModel score(std::move(backbone), sigma_data);
+    EnergyModel energy_model(score.backbone().clone(), sigma_data);
     score.backbone().to(settings.device, settings.dtype);
     energy_model.backbone().to(settings.device, settings.dtype);
     Trainer trainer(score, energy_model, schedule, options, energy->translation_invariant());

@@ -1,6 +1,7 @@
 #include "pita/model/backbone_factory.h"
 
 #include <ATen/Context.h>
+#include <fmt/format.h>
 
 #include "pita/model/dit.h"
 #include "pita/model/egnn.h"
@@ -63,6 +64,15 @@ std::unique_ptr<Backbone> make_backbone(const ConfigNode& model, int64_t n_parti
     if (kind == "dit") return std::make_unique<Dit>(dit_options(model, n_particles, spatial_dim));
 #endif
     return std::make_unique<Egnn>(make_egnn(model, n_particles, spatial_dim));
+}
+
+double read_sigma_data(const ConfigNode& model) {
+    const double s = model.get_double("sigma_data", 1.0);
+    if (!(s > 0))
+        model.error("sigma_data", fmt::format("out of range: got {}; expected > 0 (the data's "
+                                              "per-coordinate standard deviation).",
+                                              s));
+    return s > 0 ? s : 1.0;
 }
 
 }  // namespace pita

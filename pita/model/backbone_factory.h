@@ -27,4 +27,8 @@ namespace pita {
 std::unique_ptr<Backbone> make_backbone(const ConfigNode& model, int64_t n_particles,
                                         int64_t spatial_dim, uint64_t init_seed);
 
+/// `model.sigma_data`: the preconditioning's σ_data (model/preconditioning.h), default 1 (the
+/// reference). Set it to the per-coordinate standard deviation of the top-temperature data.
+double read_sigma_data(const ConfigNode& model);
+
 }  // namespace pita

@@ -15,19 +15,24 @@ bool wants(EnergyWant want, EnergyWant bit) {
 }
 }  // namespace
 
-EnergyModel::EnergyModel(std::unique_ptr<Backbone> backbone) : backbone_(std::move(backbone)) {
+EnergyModel::EnergyModel(std::unique_ptr<Backbone> backbone, double sigma_data)
+    : backbone_(std::move(backbone)), sigma_data_(sigma_data) {
     PITA_ASSERT(backbone_ != nullptr, "EnergyModel needs a backbone");
+    PITA_CHECK(sigma_data > 0, "[model] sigma_data: got {}; expected > 0.", sigma_data);
 }
 
 at::Tensor EnergyModel::energy(const at::Tensor& x, const at::Tensor& h,
                                const at::Tensor& beta) const {
     const int64_t batch = x.size(0);
     const at::Tensor hb = per_row(h, batch);
-    const Preconditioning p = precondition(hb, batch);
+    const Preconditioning p = precondition(hb, batch, sigma_data_);
     const at::Tensor y = p.c_in * x;
     const at::Tensor f = backbone_->forward(p.c_noise, y, per_row(beta, batch));
-    const at::Tensor quadratic = x.pow(2).sum({1, 2}) / (2.0 * (1.0 + hb));
-    return quadratic - (f * y).sum({1, 2}) / hb.sqrt();
+    // With s = σ_data²: D_E = x − h∇U = c_skip·x + c_out·∇_y⟨F, y⟩ needs the quadratic
+    // |x|²/(2(s+h)) and the factor sqrt(s/h) on the network term (s = 1: spec §3.2).
+    const double s = sigma_data_ * sigma_data_;
+    const at::Tensor quadratic = x.pow(2).sum({1, 2}) / (2.0 * (s + hb));
+    return quadratic - (f * y).sum({1, 2}) * (s / hb).sqrt();
 }
 
 EnergyModelOutputs EnergyModel::evaluate(const at::Tensor& x_in, const at::Tensor& h_in,

@@ -1,7 +1,7 @@
 #pragma once
 // The energy model (spec §3.2): a scalar U_θ(x, h, β) whose gradient is a score,
-//   U = |x|²/(2(1+h)) − (1/σ)·⟨F(c_noise, c_in·x, β), c_in·x⟩,   σ = sqrt(h),
-// so a zero backbone gives the energy of N(0, (1+h)I). Its denoiser is D_E = x − h·∇_x U.
+//   U = |x|²/(2(s+h)) − sqrt(s/h)·⟨F(c_noise, c_in·x, β), c_in·x⟩,   s = σ_data² (1 in the spec),
+// so a zero backbone gives the energy of N(0, (s+h)I). Its denoiser is D_E = x − h·∇_x U.
 #include <memory>
 
 #include <ATen/core/Tensor.h>  // EnergyModelOutputs holds tensors by value
@@ -21,7 +21,8 @@ struct EnergyModelOutputs {
 
 class EnergyModel {
   public:
-    explicit EnergyModel(std::unique_ptr<Backbone> backbone);
+    /// @param sigma_data  the preconditioning's σ_data (preconditioning.h); 1 = the reference
+    explicit EnergyModel(std::unique_ptr<Backbone> backbone, double sigma_data = 1.0);
 
     /// @param x    [batch, n_particles, spatial_dim]
     /// @param h    [batch] or 0-d, σ² > 0
@@ -35,11 +36,13 @@ class EnergyModel {
     at::Tensor denoise(const at::Tensor& x, const at::Tensor& h, const at::Tensor& beta,
                        bool create_graph) const;
 
+    double sigma_data() const { return sigma_data_; }
     Backbone& backbone() { return *backbone_; }
     const Backbone& backbone() const { return *backbone_; }
 
   private:
     std::unique_ptr<Backbone> backbone_;
+    double sigma_data_;
 };
 
 }  // namespace pita

@@ -9,7 +9,8 @@ namespace pita {
 
 class ScoreModel {
   public:
-    explicit ScoreModel(std::unique_ptr<Backbone> backbone);
+    /// @param sigma_data  the preconditioning's σ_data (preconditioning.h); 1 = the reference
+    explicit ScoreModel(std::unique_ptr<Backbone> backbone, double sigma_data = 1.0);
 
     /// @param x    [batch, n_particles, spatial_dim]
     /// @param h    [batch] or 0-d, noise variance σ² > 0
@@ -19,11 +20,13 @@ class ScoreModel {
     /// s = (D_S − x)/h, same shape as x.
     at::Tensor score(const at::Tensor& x, const at::Tensor& h, const at::Tensor& beta) const;
 
+    double sigma_data() const { return sigma_data_; }
     Backbone& backbone() { return *backbone_; }
     const Backbone& backbone() const { return *backbone_; }
 
   private:
     std::unique_ptr<Backbone> backbone_;
+    double sigma_data_;
 };
 
 }  // namespace pita

@@ -10,7 +10,9 @@ LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energ
     const LossWeights& w = options.weights;
     const at::Tensor h3 = h.view({-1, 1, 1});
     const at::Tensor x_t = batch.x0 + h3.sqrt() * noise;
-    const at::Tensor lambda = (1.0 + h) / h;
+    // EDM weight λ(h) = (h + s)/(h·s), s = σ_data² (s = 1: the reference's (1+h)/h).
+    const double s = score_model.sigma_data() * score_model.sigma_data();
+    const at::Tensor lambda = (s + h) / (h * s);
     auto squared = [](const at::Tensor& v) { return v.pow(2).sum({1, 2}); };
 
     LossTerms out;

@@ -88,6 +88,45 @@ TEST(PreconditionedModels, EnergyDenoiserIsMinusHTimesGradientOfU) {
     EXPECT_TRUE(at::allclose((de - x) / h.view({-1, 1, 1}), -o.grad_x, 1e-10, 1e-10));
 }
 
+TEST(PreconditionedModels, SigmaDataScalesTheGaussianIdentities) {
+    const double sd = 2.5;
+    const double v = sd * sd;
+    ScoreModel score(std::make_unique<ZeroBackbone>(), sd);
+    EnergyModel energy(std::make_unique<ZeroBackbone>(), sd);
+    const at::Tensor x = random_x(8, 11);
+    const at::Tensor h = noise_levels(8);
+    const at::Tensor beta = at::ones({8}, at::kDouble);
+    const at::Tensor h3 = h.view({-1, 1, 1});
+    EXPECT_TRUE(at::allclose(score.denoise(x, h, beta), v * x / (v + h3), 1e-14, 1e-14));
+    EXPECT_TRUE(at::allclose(energy.energy(x, h, beta), x.pow(2).sum({1, 2}) / (2.0 * (v + h)),
+                             1e-14, 1e-14));
+    EXPECT_TRUE(at::allclose(energy.denoise(x, h, beta, false), v * x / (v + h3), 1e-13, 1e-13));
+    // (D − x)/h loses ~s/h_min = 6e4 ulps to cancellation at h = 1e-4.
+    EXPECT_TRUE(at::allclose(score.score(x, h, beta), -x / (v + h3), 1e-10, 1e-10));
+}
+
+TEST(PreconditionedModels, EnergyDenoiserIsTheEdmFormOfTheGradientField) {
+    // D_E = c_skip·x + c_out·∇_y⟨F(y), y⟩ with y = c_in·x, for any σ_data: this pins the
+    // sqrt(s/h) factor of the network term in U.
+    for (double sd : {1.0, 1.9}) {
+        auto mlp = random_mlp(21);
+        const Mlp& f = *mlp;
+        EnergyModel energy(std::move(mlp), sd);
+        const at::Tensor x = random_x(6, 12);
+        const at::Tensor h = noise_levels(6);
+        const at::Tensor beta = at::ones({6}, at::kDouble);
+        const double v = sd * sd;
+        const at::Tensor h3 = h.view({-1, 1, 1});
+        const at::Tensor c_in = (v + h3).rsqrt();
+        const at::Tensor y = (c_in * x).detach().requires_grad_(true);
+        const at::Tensor inner = (f.forward(h.log() / 8.0, y, beta) * y).sum();
+        const at::Tensor g = torch::autograd::grad({inner}, {y})[0];
+        const at::Tensor expected = v / (v + h3) * x + (h3 * v).sqrt() * c_in * g;
+        EXPECT_TRUE(at::allclose(energy.denoise(x, h, beta, false), expected, 1e-10, 1e-10))
+            << "sigma_data " << sd;
+    }
+}
+
 TEST(PreconditionedModels, DerivativeOfEnergyInHMatchesFiniteDifferences) {
     EnergyModel energy(random_mlp(4));
     const at::Tensor x = random_x(6, 5);

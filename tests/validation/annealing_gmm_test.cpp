@@ -113,14 +113,18 @@ TEST(AnnealingOracle, Gmm40OccupanciesMeansAndVariancesMatchTheTemperedMixture) 
 TEST(AnnealingOracle, DISABLED_Gmm40ErrorVersusStepsParticlesAndClamping) {
     const auto gmm = GaussianMixture::pita_gmm40();
     const ModeStatistics exact = tempered_by_quadrature(*gmm, 2.0);
-    for (int64_t n : {2000, 20000})
-        for (int64_t steps : {100, 300, 1000})
-            for (double clamp : {0.0, 0.9}) {
-                const GmmRun r = anneal_gmm(*gmm, exact, 2.0, n, steps, -1.0, clamp);
-                std::printf("N=%lld steps=%lld clamp=%.1f: TV %.4f mean err %.3f var err %.3f\n",
-                            static_cast<long long>(n), static_cast<long long>(steps), clamp, r.tv,
-                            r.max_mean_error, r.max_variance_error);
-            }
+    for (double score_weight : {1.0, -1.0})  // balanced, then the reference's λ = γ
+        for (int64_t n : {2000, 20000})
+            for (int64_t steps : {100, 300, 1000})
+                for (double clamp : {0.0, 0.9}) {
+                    const GmmRun r = anneal_gmm(*gmm, exact, 2.0, n, steps, score_weight, clamp);
+                    std::printf(
+                        "%s N=%lld steps=%lld clamp=%.1f: TV %.4f mean err %.3f var err %.3f\n",
+                        score_weight > 0 ? "balanced" : "reference", static_cast<long long>(n),
+                        static_cast<long long>(steps), clamp, r.tv, r.max_mean_error,
+                        r.max_variance_error);
+                    std::fflush(stdout);
+                }
 }
 
 }  // namespace

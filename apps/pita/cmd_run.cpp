@@ -269,7 +269,9 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
         const std::string train_phase = fmt::format("train{}", i);
         if (!state.done.count(train_phase)) {
             const auto t0 = std::chrono::steady_clock::now();
-            Progress bar(fmt::format("train T={:g}", t_from), step_target);
+            // The bar counts this stage's steps (the trainer's step count runs across stages).
+            const int64_t stage_start = trainer.steps();
+            Progress bar(fmt::format("train T={:g}", t_from), step_target - stage_start);
             LossTerms last;
             while (trainer.steps() < step_target) {
                 last = trainer.step(buffers, gen);
@@ -283,7 +285,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
                         {stage, step,
                          buffers[static_cast<std::size_t>(trainer.last_buffer())].temperature(),
                          last, trainer.last_grad_norm(), seconds_since(t0)});
-                    bar.update(step, loss_summary(last));
+                    bar.update(step - stage_start, loss_summary(last));
                 }
                 if (checkpoint_every > 0 && step % checkpoint_every == 0) save(stage);
             }

@@ -331,6 +331,10 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
                           "[run] annealing to T = {:g} produced no sample with a finite energy. "
                           "Train longer (train.steps) or use more annealing steps.",
                           t_to);
+            // A kill between this checkpoint and state.json leaves the buffer saved but the phase
+            // open: the re-run replaces it instead of adding a second copy.
+            if (buffers.size() > i + 1)
+                buffers.erase(buffers.begin() + static_cast<std::ptrdiff_t>(i + 1), buffers.end());
             const int64_t before = energy->evaluations();
             buffers.push_back(make_buffer(
                 *energy, r.x.index({keep.to(r.x.device())}), t_to, t_top / t_to, max_rows,

@@ -11,9 +11,7 @@
 //                            resampled (0/1), unique ancestors
 //   anneal.json              γ, settings, ESS summary, resampling events, target-energy
 //                            evaluations by phase, seconds per phase, ⟨E⟩
-#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <ATen/ATen.h>
@@ -28,10 +26,8 @@
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
 #include "pita/energy/energy_factory.h"
-#include "pita/io/atomic_file.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
-#include "pita/mcmc/mean_free.h"
 #include "pita/model/backbone_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/trainer_config.h"

@@ -75,18 +75,12 @@ int run_mcmc(const CommonArgs& args) {
     at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
     const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
                               .to(settings.device, settings.dtype);
-    std::unique_ptr<Progress> bar;
-    std::string phase;
+    PhasedProgress bars;
     const McmcResult result = sampler.run(
         x0, gen, [&](const std::string& p, int64_t step, int64_t total, const std::string& extra) {
-            if (p != phase) {
-                if (bar) bar->finish();
-                bar = std::make_unique<Progress>(p, total);
-                phase = p;
-            }
-            bar->update(step, extra);
+            bars.update(p, step, total, extra);
         });
-    if (bar) bar->finish();
+    bars.finish();
 
     nlohmann::json stats;
     stats["energy_evaluations"] = result.energy_evaluations;

@@ -225,19 +225,12 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
         at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
         const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
                                   .to(settings.device, at::kDouble);
-        std::unique_ptr<Progress> bar;
-        std::string phase;
-        const McmcResult result = sampler.run(
-            x0, mcmc_gen,
-            [&](const std::string& p, int64_t step, int64_t total, const std::string& extra) {
-                if (p != phase) {
-                    if (bar) bar->finish();
-                    bar = std::make_unique<Progress>("data " + p, total);
-                    phase = p;
-                }
-                bar->update(step, extra);
-            });
-        if (bar) bar->finish();
+        PhasedProgress bars("data ");
+        const McmcResult result =
+            sampler.run(x0, mcmc_gen,
+                        [&](const std::string& p, int64_t step, int64_t total,
+                            const std::string& extra) { bars.update(p, step, total, extra); });
+        bars.finish();
         const TemperatureSamples& top = result.per_temperature.front();
         const std::string sub = "data/" + temperature_dir(t_top);
         std::filesystem::create_directories(dir.path(sub));

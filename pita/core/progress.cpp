@@ -112,4 +112,20 @@ void Progress::emit(const std::string& line, bool final) {
     ++lines_printed_;
 }
 
+PhasedProgress::PhasedProgress(std::string prefix) : prefix_(std::move(prefix)) {}
+
+void PhasedProgress::update(const std::string& phase, int64_t step, int64_t total,
+                            const std::string& extra) {
+    if (!bar_ || phase != phase_) {
+        finish();
+        bar_ = std::make_unique<Progress>(prefix_ + phase, total);
+        phase_ = phase;
+    }
+    bar_->update(step, extra);
+}
+
+void PhasedProgress::finish() {
+    if (bar_) bar_->finish();
+}
+
 }  // namespace pita

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 
 namespace pita {
@@ -59,6 +60,22 @@ class Progress {
     int64_t last_milestone_ = 0;  ///< log mode: milestone index of the previous line
     size_t last_width_ = 0;       ///< live mode: width of the previous line, to blank leftovers
     int64_t lines_printed_ = 0;
+};
+
+/// One Progress per named phase of a multi-phase loop (e.g. MCMC warm-up, then production),
+/// reporting to std::cerr: a new phase name finishes the previous bar and starts the next.
+class PhasedProgress {
+  public:
+    /// @param prefix  prepended to every phase name in the label (e.g. "data ")
+    explicit PhasedProgress(std::string prefix = "");
+    void update(const std::string& phase, int64_t step, int64_t total, const std::string& extra);
+    /// Finishes the current bar, if any. Idempotent.
+    void finish();
+
+  private:
+    std::string prefix_;
+    std::string phase_;
+    std::unique_ptr<Progress> bar_;
 };
 
 }  // namespace pita

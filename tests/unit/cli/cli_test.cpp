@@ -1,5 +1,4 @@
 // Runs the `pita` binary as a user would and checks exit codes and the printed hints.
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/io/npy.h"
+#include "support/cli_helpers.h"
 
 #include <ATen/ATen.h>
 
@@ -18,37 +18,16 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int exit_code;
-    std::string output;
-};
+using pita::testing::Outcome;
+using pita::testing::run_pita;
 
-Outcome run_pita(const std::string& args) {
-    const std::string cmd = std::string(PITA_BINARY) + " " + args + " 2>&1";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-    const int status = pclose(pipe);
-    return {WEXITSTATUS(status), out};
-}
-
-class CliTest : public ::testing::Test {
+class CliTest : public pita::testing::ScratchDirTest {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("pita_cli_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
     std::string write_config(const std::string& text) {
         const fs::path p = dir_ / "config.yaml";
         std::ofstream(p) << text;
         return p.string();
     }
-    fs::path dir_;
 };
 
 constexpr const char* kTinyMcmc =

@@ -1,7 +1,5 @@
 // `pita run` end to end on configs/smoke.yaml (about 15 s): outputs, evaluation accounting,
 // provenance of the buffers, and a resume after `kill -9` in the middle of a phase.
-#include <csignal>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,36 +11,18 @@
 #include <ATen/ATen.h>
 
 #include "pita/io/npy.h"
+#include "support/cli_helpers.h"
 
 namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int exit_code;
-    std::string output;
-};
+using pita::testing::Outcome;
+using pita::testing::run_command;
 
-Outcome sh(const std::string& cmd) {
-    FILE* pipe = popen((cmd + " 2>&1").c_str(), "r");
-    std::string out;
-    char buf[4096];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-    const int status = pclose(pipe);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
-}
-
-class RunCliTest : public ::testing::Test {
+class RunCliTest : public pita::testing::ScratchDirTest {
   protected:
-    void SetUp() override {
-        dir_ = fs::temp_directory_path() /
-               ("pita_run_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir_);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override { fs::remove_all(dir_); }
     static std::string pita_run(const std::string& extra) {
         return std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
                "/configs/smoke.yaml threads=1 metrics.reference=" + PITA_SOURCE_DIR +
@@ -54,12 +34,11 @@ class RunCliTest : public ::testing::Test {
     static nlohmann::json json_at(const fs::path& p) {
         return nlohmann::json::parse(std::ifstream(p));
     }
-    fs::path dir_;
 };
 
 TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
     if (skip_when_sanitized()) GTEST_SKIP() << "minutes under ASan; runs in the Release build";
-    const Outcome o = sh(pita_run("--out " + (dir_ / "r").string()));
+    const Outcome o = run_command(pita_run("--out " + (dir_ / "r").string()));
     ASSERT_EQ(o.exit_code, 0) << o.output;
     EXPECT_THAT(o.output, HasSubstr("target-energy evaluations"));
     const nlohmann::json m = json_at(dir_ / "r/metrics.json");
@@ -99,9 +78,9 @@ TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
 
 TEST_F(RunCliTest, BuffersBelowTheTopTemperatureComeOnlyFromTheSamplerItself) {
     const Outcome o =
-        sh(pita_run("ladder=[4.0,3.0,2.5] train.steps=30 anneal.steps=10 "
-                    "anneal.relax_steps=0 metrics.equivariant_samples=0 --out " +
-                    (dir_ / "r").string()));
+        run_command(pita_run("ladder=[4.0,3.0,2.5] train.steps=30 anneal.steps=10 "
+                             "anneal.relax_steps=0 metrics.equivariant_samples=0 --out " +
+                             (dir_ / "r").string()));
     ASSERT_EQ(o.exit_code, 0) << o.output;
     const nlohmann::json m = json_at(dir_ / "r/metrics.json");
     ASSERT_EQ(m["buffers"].size(), 2u);  // T = 4 (MCMC) and T = 3 (annealed); T = 2.5 is final
@@ -116,9 +95,9 @@ TEST_F(RunCliTest, ResumesAfterAKillMidPhaseAndLosesNothing) {
     const std::string out = (dir_ / "r").string();
     // Kill -9 three seconds in: inside training (data takes ~1 s); wherever it lands, the
     // resumed run must finish with complete outputs.
-    const Outcome killed = sh("timeout -s KILL 3 " + pita_run("--out " + out));
+    const Outcome killed = run_command("timeout -s KILL 3 " + pita_run("--out " + out));
     ASSERT_NE(killed.exit_code, 0) << "the run finished before the kill; lengthen the smoke run";
-    const Outcome resumed = sh(pita_run("--resume " + out));
+    const Outcome resumed = run_command(pita_run("--resume " + out));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
     EXPECT_THAT(resumed.output, HasSubstr("resuming after"));
     const nlohmann::json state = json_at(dir_ / "r/state.json");
@@ -138,7 +117,7 @@ TEST_F(RunCliTest, ResumesAfterAKillMidPhaseAndLosesNothing) {
     const nlohmann::json run = json_at(dir_ / "r/run.json");
     EXPECT_EQ(run["resumed"].size(), 1u);
 
-    const Outcome changed = sh(pita_run("train.learning_rate=0.01 --resume " + out));
+    const Outcome changed = run_command(pita_run("train.learning_rate=0.01 --resume " + out));
     EXPECT_EQ(changed.exit_code, 2);
     EXPECT_THAT(changed.output, HasSubstr("differs from the one the run started with in: "
                                           "train.learning_rate"));

@@ -1,0 +1,49 @@
+#pragma once
+// Running the `pita` binary (or any shell command) from a test, and a fixture with a scratch
+// directory per test.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace pita::testing {
+
+struct Outcome {
+    int exit_code;       ///< the exit status, or 128 + signal when the process was killed
+    std::string output;  ///< stdout and stderr together
+};
+
+/// Runs `command` through the shell with stderr folded into stdout.
+inline Outcome run_command(const std::string& command) {
+    FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+    std::string out;
+    char buf[4096];
+    while (std::fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
+    const int status = pclose(pipe);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
+}
+
+/// Runs the pita binary under test with `args`.
+inline Outcome run_pita(const std::string& args) {
+    return run_command(std::string(PITA_BINARY) + " " + args);
+}
+
+/// A fresh directory per test, named after the process and the test, removed afterwards.
+class ScratchDirTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        dir_ = std::filesystem::temp_directory_path() /
+               ("pita_" + std::to_string(::getpid()) + "_" +
+                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir_);
+        std::filesystem::create_directories(dir_);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir_); }
+    std::filesystem::path dir_;
+};
+
+}  // namespace pita::testing

@@ -88,6 +88,29 @@ int run(int argc, char** argv) {
                      "Continue the run in this directory after its last completed phase")
         ->check(CLI::ExistingDirectory);
 
+    EvaluateArgs eval_args;
+    CLI::App* evaluate = app.add_subcommand(
+        "evaluate", "Score the samples of a pita mcmc / pita run directory against references");
+    evaluate->add_option("run_dir", eval_args.run_dir, "Directory written by pita mcmc or pita run")
+        ->required()
+        ->check(CLI::ExistingDirectory);
+    evaluate->add_option("--reference", eval_args.reference,
+                         "Reference root holding T<temp>/samples.npy (default: the run's "
+                         "metrics.reference)");
+    evaluate->add_option("-o,--out", eval_args.out,
+                         "Output JSON (default: RUN_DIR/evaluation.json)");
+    evaluate
+        ->add_option("--max-samples", eval_args.max_samples,
+                     "Subsample both sets to at most this many rows")
+        ->check(CLI::PositiveNumber);
+    evaluate
+        ->add_option("--equivariant-samples", eval_args.equivariant_samples,
+                     "Rows per set for the equivariant W2 (0 = skip)")
+        ->check(CLI::NonNegativeNumber);
+    evaluate->add_option("--seed", eval_args.seed, "Seed of the subsampling");
+    evaluate->add_option("--threads", eval_args.threads, "CPU threads; 0 = all cores")
+        ->check(CLI::NonNegativeNumber);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -99,6 +122,7 @@ int run(int argc, char** argv) {
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
     if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
+    if (evaluate->parsed()) return run_evaluate(eval_args);
     return 1;
 }
 

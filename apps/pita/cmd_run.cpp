@@ -17,12 +17,15 @@
 //                              (E, float64), anneal.json, diagnostics.csv (per SDE step)
 //   train/losses.csv           training curves of all stages (stage, step, temperature, losses)
 //   train/checkpoint.pt        networks, EMAs, optimizer, buffers, RNG: what --resume continues
+//   train/stage<i>.pt          the same at the end of training stage i (before annealing from
+//                              T_i), for `pita anneal anneal.checkpoint=...` on any rung
 //   metrics.json               per temperature: metrics, reference, and the evaluation counts
 //
 // Resume: phases complete atomically (their outputs are renamed into place, then state.json);
 // a killed run continues from the last checkpoint inside a training phase, and re-runs an
 // interrupted annealing phase from its start with the same random stream.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "metrics_table.h"
 #include "pita/anneal/anneal_stage.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
@@ -40,6 +44,7 @@
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
 #include "pita/energy/energy_factory.h"
+#include "pita/io/atomic_file.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/mcmc/parallel_tempering.h"
@@ -136,6 +141,23 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
     const TrainerOptions train_options = read_trainer_options(train, schedule);
     const int64_t first_steps = train.get_int("steps", 2000);
     const int64_t later_steps = train.get_int("steps_after_first", first_steps);
+    // Optional per-stage step counts (the reference's num_epochs_per_temp); they replace
+    // steps/steps_after_first when given.
+    std::vector<int64_t> stage_steps;
+    for (double v : train.get_double_list("stage_steps", {})) {
+        if (!(v >= 1) || v != std::floor(v)) {
+            train.error("stage_steps", fmt::format("expected positive whole numbers of steps; got "
+                                                   "{}.",
+                                                   v));
+            break;
+        }
+        stage_steps.push_back(static_cast<int64_t>(v));
+    }
+    if (!stage_steps.empty() && stage_steps.size() + 1 != ladder.size())
+        train.error("stage_steps",
+                    fmt::format("has {} entries for a ladder of {} temperatures; expected one per "
+                                "training stage ({}).",
+                                stage_steps.size(), ladder.size(), ladder.size() - 1));
     const int64_t log_every = std::max<int64_t>(1, train.get_int("log_every", 10));
     const int64_t checkpoint_every = train.get_int("checkpoint_every", 500);
 
@@ -258,7 +280,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
         const double t_from = ladder[i];
         const double t_to = ladder[i + 1];
         const auto stage = static_cast<int64_t>(i);
-        step_target += i == 0 ? first_steps : later_steps;
+        step_target += i < stage_steps.size() ? stage_steps[i] : i == 0 ? first_steps : later_steps;
         const std::string train_phase = fmt::format("train{}", i);
         if (!state.done.count(train_phase)) {
             const auto t0 = std::chrono::steady_clock::now();
@@ -283,6 +305,9 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
                 if (checkpoint_every > 0 && step % checkpoint_every == 0) save(stage);
             }
             save(stage);
+            // Kept per stage, so any rung can be re-sampled later (`pita anneal
+            // anneal.checkpoint=RUN/train/stage<i>.pt`), e.g. at γ = 1 as a model check.
+            copy_file_atomically(checkpoint_path, dir.path(fmt::format("train/stage{}.pt", i)));
             bar.finish(last.total.defined() ? loss_summary(last) : "");
             state.done.insert(train_phase);
             state.add_seconds("train", seconds_since(t0));
@@ -381,21 +406,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
     write_json(dir.path("metrics.json"), metrics);
     state.save(dir);
 
-    fmt::print("\n{:>6} {:>8} {:>10} {:>10} {:>9} {:>9} {:>9} {:>15}\n", "T", "source", "<E>",
-               "ref <E>", "E-W2", "dist-W2", "eq-W2", "T_conf ± se");
-    for (const auto& m : metrics["temperatures"]) {
-        auto num = [&](const char* k, const char* f) {
-            return m.contains(k) ? fmt::format(fmt::runtime(f), m[k].get<double>())
-                                 : std::string("-");
-        };
-        fmt::print("{:>6g} {:>8} {:>10.3f} {:>10} {:>9} {:>9} {:>9} {:>8.3f} ± {:<5.3f}\n",
-                   m["temperature"].get<double>(), m["source"].get<std::string>(),
-                   m["mean_energy"].get<double>(), num("reference_mean_energy", "{:.3f}"),
-                   num("energy_w2", "{:.3f}"), num("distance_w2", "{:.4f}"),
-                   num("equivariant_w2", "{:.3f}"),
-                   m["configurational_temperature"]["value"].get<double>(),
-                   m["configurational_temperature"]["standard_error"].get<double>());
-    }
+    print_metrics_table(metrics["temperatures"]);
     fmt::print(
         "\ntarget-energy evaluations: {} (data {}, buffers {}, correction {}, relaxation "
         "{}); metrics used {} more. Outputs in {}/\n",

@@ -1,5 +1,6 @@
 #pragma once
 // One function per subcommand; each returns the process exit code.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,17 @@ struct CommonArgs {
     std::string command_line;            ///< for run.json
 };
 
+/// `pita evaluate`: not config-driven; it reads the target from the run directory's run.json.
+struct EvaluateArgs {
+    std::string run_dir;
+    std::string reference;  ///< "" = the run's metrics.reference, if any
+    std::string out;        ///< "" = RUN_DIR/evaluation.json
+    int64_t max_samples = 2000;
+    int64_t equivariant_samples = 300;
+    uint64_t seed = 0;
+    int threads = 0;
+};
+
 int run_mcmc(const CommonArgs& args);
 int run_diagnose(const CommonArgs& args);
 /// @param resume_dir  a run directory to continue from its last checkpoint ("" starts afresh)
@@ -19,5 +31,6 @@ int run_train(const CommonArgs& args, const std::string& resume_dir);
 int run_anneal(const CommonArgs& args);
 /// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
 int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
+int run_evaluate(const EvaluateArgs& args);
 
 }  // namespace pita::cli

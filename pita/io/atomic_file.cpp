@@ -70,4 +70,10 @@ void write_text_atomically(const std::string& path, const std::string& text) {
     write_file_atomically(path, [&text](std::ostream& out) { out << text; });
 }
 
+void copy_file_atomically(const std::string& from, const std::string& to) {
+    std::ifstream in(from, std::ios::binary);
+    if (!in) throw IoError(fmt::format("[io] cannot read '{}': {}.", from, std::strerror(errno)));
+    write_file_atomically(to, [&in](std::ostream& out) { out << in.rdbuf(); });
+}
+
 }  // namespace pita

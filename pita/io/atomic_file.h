@@ -17,4 +17,8 @@ void write_file_atomically(const std::string& path,
 /// write_file_atomically for a string that is already in memory.
 void write_text_atomically(const std::string& path, const std::string& text);
 
+/// Copies the file `from` to `to` atomically (a reader of `to` sees the old or the whole copy).
+/// @throws IoError when `from` cannot be read or `to` written
+void copy_file_atomically(const std::string& from, const std::string& to);
+
 }  // namespace pita

@@ -72,8 +72,31 @@ TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
     EXPECT_LT(x.mean(1).abs().max().item<double>(), 1e-5);
     for (const char* f :
          {"run.json", "state.json", "data/T4/samples.npy", "T3/energies.npy", "T3/anneal.json",
-          "T3/diagnostics.csv", "train/losses.csv", "train/checkpoint.pt"})
+          "T3/diagnostics.csv", "train/losses.csv", "train/checkpoint.pt", "train/stage0.pt"})
         EXPECT_TRUE(fs::exists(dir_ / "r" / f)) << f;
+
+    // `pita evaluate` on the finished run, with the run's metric settings and seed, must give
+    // back metrics.json's numbers and the sampler's evaluation total.
+    const Outcome evaluated =
+        run_command(std::string(PITA_BINARY) + " evaluate " + (dir_ / "r").string() +
+                    " --seed 7 --threads 1 --max-samples 1000 "
+                    "--equivariant-samples 64 --out " +
+                    (dir_ / "evaluation.json").string());
+    ASSERT_EQ(evaluated.exit_code, 0) << evaluated.output;
+    const nlohmann::json e = json_at(dir_ / "evaluation.json");
+    EXPECT_EQ(e["sampler_energy_evaluations"], ev["total"]);
+    ASSERT_EQ(e["temperatures"].size(), 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+        for (const char* k : {"temperature", "mean_energy", "energy_w2", "distance_w2",
+                              "equivariant_w2", "reference_mean_energy"})
+            EXPECT_EQ(e["temperatures"][i][k], m["temperatures"][i][k]) << i << " " << k;
+    }
+    EXPECT_EQ(e["temperatures"][0]["source"], "data/T4");
+    EXPECT_EQ(e["temperatures"][1]["source"], "T3");
+
+    const Outcome bad = run_command(std::string(PITA_BINARY) + " evaluate " + dir_.string());
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_THAT(bad.output, HasSubstr("no run.json there"));
 }
 
 TEST_F(RunCliTest, BuffersBelowTheTopTemperatureComeOnlyFromTheSamplerItself) {

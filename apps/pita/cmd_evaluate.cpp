@@ -1,0 +1,170 @@
+// `pita evaluate RUN_DIR [--reference DIR]`: score the samples of a finished `pita mcmc` or
+// `pita run` directory against reference samples (spec §7), e.g. a parallel-tempering baseline
+// next to a PITA run at the same number of target-energy evaluations (docs/BENCHMARKS.md).
+//
+// Every `T<temp>/samples.npy` and `data/T<temp>/samples.npy` of the directory is scored (energies
+// from the energies.npy beside it, else recomputed); temperatures without a reference get the
+// reference-free metrics only. The target comes from the directory's run.json. The result goes to
+// RUN_DIR/evaluation.json (or --out), written atomically, and a table to the terminal.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "metrics_table.h"
+#include "pita/config/config.h"
+#include "pita/core/device.h"
+#include "pita/core/error.h"
+#include "pita/energy/energy_factory.h"
+#include "pita/io/npy.h"
+#include "pita/io/run_directory.h"
+#include "pita/pipeline/evaluation.h"
+
+namespace pita::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SampleSet {
+    double temperature;
+    std::string relative_dir;  ///< "T1" or "data/T4"
+};
+
+/// "T1.5" → 1.5; anything else (or a directory without samples.npy) is not a sample set.
+std::optional<double> temperature_of(const fs::path& dir) {
+    const std::string name = dir.filename().string();
+    if (name.size() < 2 || name[0] != 'T' || !fs::exists(dir / "samples.npy")) return std::nullopt;
+    try {
+        std::size_t used = 0;
+        const double t = std::stod(name.substr(1), &used);
+        if (used + 1 != name.size() || !(t > 0)) return std::nullopt;
+        return t;
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::vector<SampleSet> find_sample_sets(const fs::path& root) {
+    std::vector<SampleSet> sets;
+    for (const std::string sub : {"", "data"}) {
+        const fs::path base = sub.empty() ? root : root / sub;
+        if (!fs::is_directory(base)) continue;
+        for (const auto& entry : fs::directory_iterator(base)) {
+            if (!entry.is_directory()) continue;
+            if (const auto t = temperature_of(entry.path()))
+                sets.push_back(
+                    {*t, (sub.empty() ? "" : sub + "/") + entry.path().filename().string()});
+        }
+    }
+    std::sort(sets.begin(), sets.end(), [](const SampleSet& a, const SampleSet& b) {
+        return a.temperature > b.temperature ||
+               (a.temperature == b.temperature && a.relative_dir < b.relative_dir);
+    });
+    return sets;
+}
+
+nlohmann::json read_json_file(const fs::path& path) {
+    std::ifstream in(path);
+    PITA_CHECK_AS(IoError, in.good(), "[evaluate] cannot read {}.", path.string());
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(
+            fmt::format("[evaluate] {} is not valid JSON ({}).", path.string(), e.what()));
+    }
+}
+
+/// The sampler's own target-energy evaluations, as the directory recorded them (0 if unknown).
+int64_t sampler_evaluations(const fs::path& root) {
+    if (fs::exists(root / "state.json")) {  // pita run: by phase
+        const nlohmann::json state = read_json_file(root / "state.json");
+        int64_t total = 0;
+        for (const auto& [phase, n] : state.at("energy_evaluations").items())
+            total += n.get<int64_t>();
+        return total;
+    }
+    if (fs::exists(root / "mcmc.json"))  // pita mcmc
+        return read_json_file(root / "mcmc.json").value("energy_evaluations", int64_t{0});
+    return 0;
+}
+
+}  // namespace
+
+int run_evaluate(const EvaluateArgs& args) {
+    const fs::path root(args.run_dir);
+    PITA_CHECK_AS(IoError, fs::exists(root / "run.json"),
+                  "[evaluate] {}: no run.json there. Pass a directory written by `pita mcmc` or "
+                  "`pita run`.",
+                  args.run_dir);
+    const nlohmann::json record = read_json_file(root / "run.json");
+    PITA_CHECK_AS(IoError, record.contains("config") && record["config"].contains("energy"),
+                  "[evaluate] {}/run.json has no config.energy section, so the target is "
+                  "unknown. Was it written by `pita mcmc` or `pita run`?",
+                  args.run_dir);
+    std::string reference_root = args.reference;
+    if (reference_root.empty() && record["config"].contains("metrics"))
+        reference_root = record["config"]["metrics"].value("reference", "");
+    PITA_CHECK_AS(IoError, reference_root.empty() || fs::is_directory(reference_root),
+                  "[evaluate] reference directory {} does not exist. Pass --reference with the "
+                  "directory holding T<temp>/samples.npy, e.g. data/lj13/reference.",
+                  reference_root);
+
+    // The target as the run configured it; only its `energy:` section is needed.
+    Config cfg = Config::from_string(nlohmann::json{{"energy", record["config"]["energy"]}}.dump());
+    std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
+    cfg.finish();
+    set_threads(args.threads);
+
+    const std::vector<SampleSet> sets = find_sample_sets(root);
+    PITA_CHECK_AS(IoError, !sets.empty(),
+                  "[evaluate] {}: no T<temp>/samples.npy (nor data/T<temp>/samples.npy) found.",
+                  args.run_dir);
+
+    EvaluationOptions options;
+    options.max_samples = args.max_samples;
+    options.equivariant_samples = args.equivariant_samples;
+    options.seed = args.seed;
+    nlohmann::json out;
+    out["run_dir"] = args.run_dir;
+    out["reference"] = reference_root;
+    out["sampler_energy_evaluations"] = sampler_evaluations(root);
+    const int64_t before = energy->evaluations();
+    for (const SampleSet& set : sets) {
+        const fs::path dir = root / set.relative_dir;
+        // As stored (float32 samples, as `pita run` scores them), so both give the same numbers.
+        const at::Tensor x = read_npy((dir / "samples.npy").string());
+        const at::Tensor e = fs::exists(dir / "energies.npy")
+                                 ? read_npy((dir / "energies.npy").string()).to(at::kDouble)
+                                 : energy->energy(x.to(at::kDouble));
+        PITA_CHECK_AS(IoError, e.dim() == 1 && e.size(0) == x.size(0),
+                      "[evaluate] {}: energies.npy has {} rows for {} samples.", dir.string(),
+                      e.numel(), x.size(0));
+        nlohmann::json m = evaluate_samples(
+            *energy, x, e, set.temperature,
+            reference_root.empty() ? std::nullopt
+                                   : reference_directory(reference_root, set.temperature),
+            options);
+        m["temperature"] = set.temperature;
+        m["source"] = set.relative_dir;
+        m["samples_file"] = set.relative_dir + "/samples.npy";
+        out["temperatures"].push_back(m);
+    }
+    out["metric_energy_evaluations"] = energy->evaluations() - before;
+    const std::string out_path = args.out.empty() ? (root / "evaluation.json").string() : args.out;
+    write_json(out_path, out);
+    print_metrics_table(out["temperatures"]);
+    fmt::print("\nsampler target-energy evaluations: {}; metrics used {} more. Written to {}\n",
+               out["sampler_energy_evaluations"].get<int64_t>(),
+               out["metric_energy_evaluations"].get<int64_t>(), out_path);
+    return 0;
+}
+
+}  // namespace pita::cli

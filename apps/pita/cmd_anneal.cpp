@@ -87,6 +87,7 @@ int run_anneal(const CommonArgs& args) {
     nlohmann::json run = make_run_record(cfg.resolved(), settings.seed, threads,
                                          settings.device.str(), args.command_line);
     run["command"] = "anneal";
+    run["energy"] = energy->config();  // the target, for `pita evaluate`
     run["trained"] = {{"checkpoint", checkpoint},
                       {"step", record.value("step", 0)},
                       {"temperature", t_from},

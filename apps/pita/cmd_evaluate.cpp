@@ -1,6 +1,7 @@
-// `pita evaluate RUN_DIR [--reference DIR]`: score the samples of a finished `pita mcmc` or
-// `pita run` directory against reference samples (spec §7), e.g. a parallel-tempering baseline
-// next to a PITA run at the same number of target-energy evaluations (docs/BENCHMARKS.md).
+// `pita evaluate RUN_DIR [--reference DIR]`: score the samples of a finished `pita mcmc`,
+// `pita run` or `pita anneal` directory against reference samples (spec §7), e.g. a
+// parallel-tempering baseline next to a PITA run at the same number of target-energy evaluations
+// (docs/BENCHMARKS.md).
 //
 // Every `T<temp>/samples.npy` and `data/T<temp>/samples.npy` of the directory is scored (energies
 // from the energies.npy beside it, else recomputed); temperatures without a reference get the
@@ -105,12 +106,19 @@ int run_evaluate(const EvaluateArgs& args) {
                   "`pita run`.",
                   args.run_dir);
     const nlohmann::json record = read_json_file(root / "run.json");
-    PITA_CHECK_AS(IoError, record.contains("config") && record["config"].contains("energy"),
-                  "[evaluate] {}/run.json has no config.energy section, so the target is "
-                  "unknown. Was it written by `pita mcmc` or `pita run`?",
+    // `pita mcmc`/`pita run` resolve the target into config.energy; `pita anneal` (whose config
+    // names only a checkpoint) records the trained run's target as "energy".
+    nlohmann::json energy_config;
+    if (record.contains("config") && record["config"].contains("energy"))
+        energy_config = record["config"]["energy"];
+    else if (record.contains("energy"))
+        energy_config = record["energy"];
+    PITA_CHECK_AS(IoError, energy_config.is_object(),
+                  "[evaluate] {}/run.json names no target (no config.energy or energy section). "
+                  "Was it written by `pita mcmc`, `pita run` or `pita anneal`?",
                   args.run_dir);
     std::string reference_root = args.reference;
-    if (reference_root.empty() && record["config"].contains("metrics"))
+    if (reference_root.empty() && record.contains("config") && record["config"].contains("metrics"))
         reference_root = record["config"]["metrics"].value("reference", "");
     PITA_CHECK_AS(IoError, reference_root.empty() || fs::is_directory(reference_root),
                   "[evaluate] reference directory {} does not exist. Pass --reference with the "
@@ -118,7 +126,7 @@ int run_evaluate(const EvaluateArgs& args) {
                   reference_root);
 
     // The target as the run configured it; only its `energy:` section is needed.
-    Config cfg = Config::from_string(nlohmann::json{{"energy", record["config"]["energy"]}}.dump());
+    Config cfg = Config::from_string(nlohmann::json{{"energy", energy_config}}.dump());
     std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
     cfg.finish();
     set_threads(args.threads);

@@ -30,7 +30,8 @@ LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energ
         const at::Tensor keep = h < options.tsm_h_threshold;
         const at::Tensor norm = batch.grad_log_p0.flatten(1).norm(2, 1).view({-1, 1, 1});
         const at::Tensor f0 = batch.grad_log_p0 * (options.max_score_norm / norm).clamp_max(1.0);
-        const at::Tensor per_row = squared(x_t + h3 * f0 - d_s);
+        at::Tensor per_row = squared(x_t + h3 * f0 - d_s);
+        if (options.tsm_lambda_weight) per_row = lambda * per_row;
         const at::Tensor n = keep.sum();
         out.target_score = n.item<int64_t>() > 0
                                ? (per_row * keep.to(per_row.dtype())).sum() / n.to(per_row.dtype())

@@ -2,6 +2,7 @@
 // PITA's training losses (spec §4.3), with λ(h) = (1+h)/h, the EDM weight for σ_data = 1:
 //   score            λ(h)‖D_S(x_t) − x0‖², zero where h < score_h_threshold; mean over the batch
 //   target_score     ‖x_t + h·clip(∇log p0) − D_S(x_t)‖² where h < tsm_h_threshold; mean over those
+//                    (optionally times λ(h): LossOptions::tsm_lambda_weight)
 //   energy_score     λ(h)‖D_E(x_t) − stopgrad D_S(x_t)‖² (second-order autograd; energy net only)
 //   energy_matching  (−log p0 − U(x0, h_min))², zero where −log p0 > energy_mask
 #include <ATen/core/Tensor.h>  // the structs hold tensors by value
@@ -24,7 +25,11 @@ struct LossOptions {
     double score_h_threshold = 0.0025;  ///< reference: h(t = 0) = σ_min²
     double tsm_h_threshold = 0.0;       ///< reference: h(t = 0.2)
     double max_score_norm = 1000.0;     ///< TSM target: whole-configuration norm cap (reference)
-    double energy_mask = 1000.0;        ///< skip energy matching where −log p0 exceeds this
+    /// Weight the TSM term by λ(h) like the score term. The reference leaves it unweighted (a code
+    /// TODO there), which makes it vanish as h² at small noise, exactly where its target (the
+    /// stored force) is far less noisy than the DSM target (x0); false = the reference.
+    bool tsm_lambda_weight = false;
+    double energy_mask = 1000.0;  ///< skip energy matching where −log p0 exceeds this
 };
 
 /// A training batch at one or several temperatures.

@@ -61,6 +61,8 @@ TrainerOptions read_trainer_options(const ConfigNode& train, const NoiseSchedule
         l.error("max_score_norm",
                 fmt::format("out of range: got {}; expected > 0.", lo.max_score_norm));
     lo.energy_mask = l.get_double("energy_mask", lo.energy_mask);
+    lo.tsm_lambda_weight =
+        l.get_choice("target_score_weighting", "none", {"none", "lambda"}) == "lambda";
     return o;
 }
 

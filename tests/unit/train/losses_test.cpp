@@ -101,6 +101,12 @@ TEST(Losses, TargetScoreUsesOnlyLowNoiseRowsAndClipsTheTarget) {
         expected += (batch.x0[r] + 0.01 * clipped - batch.x0[r] / 1.01).pow(2).sum().item<double>();
     }
     EXPECT_NEAR(t.target_score.item<double>(), expected / 2, 1e-12);
+
+    // λ-weighted (not the reference): both kept rows have h = 0.01, so the term scales by
+    // λ = (1 + h)/h = 101 for σ_data = 1.
+    o.tsm_lambda_weight = true;
+    const LossTerms weighted = compute_losses(score, energy, batch, h, noise, o);
+    EXPECT_NEAR(weighted.target_score.item<double>(), 101.0 * expected / 2, 1e-9);
 }
 
 }  // namespace

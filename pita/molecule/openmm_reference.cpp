@@ -1,0 +1,133 @@
+#include "pita/molecule/openmm_reference.h"
+
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+
+#include <ATen/ATen.h>
+#include <OpenMM.h>
+
+#include "pita/core/error.h"
+
+namespace pita {
+
+struct OpenMMReference::Impl {
+    std::unique_ptr<OpenMM::System> system;
+    std::unique_ptr<OpenMM::VerletIntegrator> integrator;
+    std::unique_ptr<OpenMM::Context> context;
+};
+
+namespace {
+
+OpenMM::Platform& platform_for(OpenMMPlatform which) {
+    if (which == OpenMMPlatform::Reference) return OpenMM::Platform::getPlatformByName("Reference");
+    // The CPU platform is a plugin; load the plugins once per process.
+    static std::once_flag loaded;
+    std::call_once(loaded, [] {
+        OpenMM::Platform::loadPluginsFromDirectory(OpenMM::Platform::getDefaultPluginsDirectory());
+    });
+    return OpenMM::Platform::getPlatformByName("CPU");
+}
+
+std::string slurp(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    PITA_CHECK_AS(IoError, in.good(),
+                  "[openmm_reference] cannot open the System XML: got '{}'; expected a readable "
+                  "file.",
+                  path.string());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+}  // namespace
+
+OpenMMReference::OpenMMReference(const std::filesystem::path& system_xml, OpenMMPlatform platform)
+    : OpenMMReference(slurp(system_xml), system_xml.string(), platform) {}
+
+OpenMMReference::OpenMMReference(const std::string& xml, const std::string& source,
+                                 OpenMMPlatform platform)
+    : impl_(std::make_unique<Impl>()) {
+    try {
+        std::istringstream in(xml);
+        impl_->system.reset(OpenMM::XmlSerializer::deserialize<OpenMM::System>(in));
+    } catch (const OpenMM::OpenMMException& e) {
+        throw IoError(fmt::format("[openmm_reference] cannot read an OpenMM System from '{}': {}.",
+                                  source, e.what()));
+    }
+    const int n_forces = impl_->system->getNumForces();
+    PITA_CHECK(n_forces <= 32,
+               "[openmm_reference] {}: forces: got {}; expected at most 32 (one force group "
+               "each).",
+               source, n_forces);
+    for (int k = 0; k < n_forces; ++k) impl_->system->getForce(k).setForceGroup(k);
+    impl_->integrator = std::make_unique<OpenMM::VerletIntegrator>(0.001);
+    // One CPU thread: on molecules this small the CPU platform's cost is thread wake-ups, and
+    // one thread per context is fastest (docs: TOOLCHAIN.md, OpenMM throughput table).
+    std::map<std::string, std::string> properties;
+    if (platform == OpenMMPlatform::Cpu) properties["Threads"] = "1";
+    impl_->context = std::make_unique<OpenMM::Context>(*impl_->system, *impl_->integrator,
+                                                       platform_for(platform), properties);
+}
+
+OpenMMReference::~OpenMMReference() = default;
+
+int64_t OpenMMReference::n_particles() const { return impl_->system->getNumParticles(); }
+
+std::vector<std::string> OpenMMReference::force_names() const {
+    std::vector<std::string> names;
+    for (int k = 0; k < impl_->system->getNumForces(); ++k)
+        names.push_back(impl_->system->getForce(k).getName());
+    return names;
+}
+
+EnergyAndForce OpenMMReference::evaluate(const at::Tensor& x_in, int force_index) {
+    const int64_t n = n_particles();
+    PITA_CHECK(x_in.dim() == 3 && x_in.size(1) == n && x_in.size(2) == 3,
+               "[openmm_reference] positions: got shape [{}]; expected [batch, {}, 3].",
+               fmt::join(x_in.sizes(), ", "), n);
+    const at::Tensor x = x_in.to(at::kDouble).contiguous().cpu();
+    const int64_t batch = x.size(0);
+    at::Tensor energy = at::empty({batch}, at::kDouble);
+    at::Tensor force = at::empty({batch, n, 3}, at::kDouble);
+    const int groups = force_index < 0 ? -1 : (1 << force_index);
+    std::vector<OpenMM::Vec3> positions(static_cast<size_t>(n));
+    const double* xp = x.data_ptr<double>();
+    double* fp = force.data_ptr<double>();
+    for (int64_t b = 0; b < batch; ++b) {
+        for (int64_t i = 0; i < n; ++i) {
+            const double* p = xp + (b * n + i) * 3;
+            positions[static_cast<size_t>(i)] = OpenMM::Vec3(p[0], p[1], p[2]);
+        }
+        impl_->context->setPositions(positions);
+        const OpenMM::State state =
+            impl_->context->getState(OpenMM::State::Energy | OpenMM::State::Forces, false, groups);
+        energy[b] = state.getPotentialEnergy();
+        const auto& f = state.getForces();
+        for (int64_t i = 0; i < n; ++i)
+            for (int k = 0; k < 3; ++k) fp[(b * n + i) * 3 + k] = f[static_cast<size_t>(i)][k];
+    }
+    return {energy, force};
+}
+
+at::Tensor OpenMMReference::minimize(const at::Tensor& x_in, double tolerance) {
+    const int64_t n = n_particles();
+    PITA_CHECK(x_in.dim() == 2 && x_in.size(0) == n && x_in.size(1) == 3,
+               "[openmm_reference] positions: got shape [{}]; expected [{}, 3].",
+               fmt::join(x_in.sizes(), ", "), n);
+    const at::Tensor x = x_in.to(at::kDouble).contiguous().cpu();
+    std::vector<OpenMM::Vec3> positions(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        positions[static_cast<size_t>(i)] =
+            OpenMM::Vec3(x[i][0].item<double>(), x[i][1].item<double>(), x[i][2].item<double>());
+    impl_->context->setPositions(positions);
+    OpenMM::LocalEnergyMinimizer::minimize(*impl_->context, tolerance);
+    const auto& out = impl_->context->getState(OpenMM::State::Positions).getPositions();
+    at::Tensor result = at::empty({n, 3}, at::kDouble);
+    for (int64_t i = 0; i < n; ++i)
+        for (int k = 0; k < 3; ++k) result[i][k] = out[static_cast<size_t>(i)][k];
+    return result;
+}
+
+}  // namespace pita

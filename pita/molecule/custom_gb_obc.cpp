@@ -1,6 +1,7 @@
 #include "pita/molecule/custom_gb_obc_impl.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -199,8 +200,8 @@ ObcParams obc_params_from_custom_gb(const OpenMM::CustomGBForce& force, const st
         // The pair term carries 1/cutoff inline, "(1/f-0.5)"; take it out before comparing.
         static const std::regex shift(R"(\(1/f-([0-9.eE+-]+)\))");
         std::smatch m;
-        std::string compact = parse(expression).structure;
         Expression e = parse(expression);
+        const std::string compact = e.structure;
         if (std::regex_search(compact, m, shift)) {
             const auto value = parse_number(m[1].str());
             PITA_CHECK(value.has_value(), "[force_field] {}: cannot read the cutoff shift in '{}'.",

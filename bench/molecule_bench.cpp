@@ -1,0 +1,68 @@
+// ALDP (amber14 + OBC1, the PITA target) energy + forces: pita's batched LibTorch ForceField
+// against OpenMM's CPU platform evaluating one configuration at a time (one Context, one
+// thread: the setting TOOLCHAIN.md measured as OpenMM's fastest for this system).
+// Measured 2026-11-24 on the 2-core dev machine under load (load average 2.4-3): batch 1024,
+// one thread, float64 10.0k configs/s and float32 20.4k/s against OpenMM CPU 3.8k/s (real time),
+// so 2.6x and 5.3x. With 2 threads on the loaded machine OpenMP spin-waits made it far slower.
+#ifdef PITA_WITH_OPENMM
+
+#include <filesystem>
+#include <string>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
+
+#include "pita/core/rng.h"
+#include "pita/molecule/force_field.h"
+#include "pita/molecule/openmm_reference.h"
+#include "pita/molecule/pdb.h"
+
+namespace {
+
+/// The repository root, from this file's path (bench/ is one level down).
+std::filesystem::path source_dir() {
+    return std::filesystem::path(__FILE__).parent_path().parent_path();
+}
+
+const std::string kAldp = (source_dir() / "data/molecules/aldp.system.xml").string();
+
+/// The ALDP PDB structure plus 0.01 nm noise, fixed seed: [batch, 22, 3], nm, float64.
+at::Tensor aldp_batch(int64_t batch) {
+    const at::Tensor pdb = pita::read_pdb_positions(source_dir() / "data/molecules/aldp.pdb");
+    at::Generator gen = pita::make_generator(4);
+    return pdb.unsqueeze(0) + 0.01 * at::randn({batch, pdb.size(0), 3}, gen, at::kDouble);
+}
+
+void BM_ForceFieldAldpEnergyForce(benchmark::State& state) {
+    at::set_num_threads(static_cast<int>(state.range(2)));
+    const pita::ForceField ff{std::filesystem::path(kAldp)};
+    const auto dtype = state.range(1) == 32 ? at::kFloat : at::kDouble;
+    const at::Tensor x = aldp_batch(state.range(0)).to(dtype);
+    for (auto _ : state) {
+        pita::EnergyAndForce ef = ff.energy_and_force(x);
+        benchmark::DoNotOptimize(ef.force.data_ptr());
+    }
+    state.counters["configs/s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ForceFieldAldpEnergyForce)
+    ->ArgNames({"batch", "bits", "threads"})
+    ->ArgsProduct({{1, 1024}, {32, 64}, {1, 2}})
+    ->UseRealTime();
+
+void BM_OpenMMCpuAldpEnergyForce(benchmark::State& state) {
+    pita::OpenMMReference omm{std::filesystem::path(kAldp), pita::OpenMMPlatform::Cpu};
+    const at::Tensor x = aldp_batch(state.range(0));
+    for (auto _ : state) {
+        pita::EnergyAndForce ef = omm.evaluate(x);
+        benchmark::DoNotOptimize(ef.force.data_ptr());
+    }
+    state.counters["configs/s"] = benchmark::Counter(
+        static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_OpenMMCpuAldpEnergyForce)->ArgNames({"batch"})->Arg(1)->Arg(1024)->UseRealTime();
+
+}  // namespace
+
+#endif  // PITA_WITH_OPENMM

@@ -87,6 +87,9 @@ int run(int argc, char** argv) {
         ->add_option("--resume", run_resume_dir,
                      "Continue the run in this directory after its last completed phase")
         ->check(CLI::ExistingDirectory);
+    bool run_check_only = false;
+    run_cmd->add_flag("--check", run_check_only,
+                      "Validate the config and print the plan; run nothing, write nothing");
 
     EvaluateArgs eval_args;
     CLI::App* evaluate = app.add_subcommand(
@@ -121,7 +124,8 @@ int run(int argc, char** argv) {
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
-    if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
+    if (run_cmd->parsed())
+        return run_pipeline(to_common(run_opts, line), run_resume_dir, run_check_only);
     if (evaluate->parsed()) return run_evaluate(eval_args);
     return 1;
 }

@@ -105,7 +105,7 @@ struct RunState {
 
 }  // namespace
 
-int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
+int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool check_only) {
     std::vector<std::string> overrides = args.overrides;
     if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
     Config cfg = Config::load_file(args.config, overrides);
@@ -177,6 +177,23 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
                                                        energy->spatial_dim(), settings.seed);
     const double sigma_data = read_sigma_data(root.child("model"));
     cfg.finish();  // every config problem is reported here, before any work
+    if (check_only) {
+        std::vector<int64_t> steps;
+        for (std::size_t i = 0; i + 1 < ladder.size(); ++i)
+            steps.push_back(i < stage_steps.size() ? stage_steps[i]
+                            : i == 0               ? first_steps
+                                                   : later_steps);
+        fmt::print(
+            "config OK: {} · ladder {} · {} ({} parameters per network) · data {} chains × {} "
+            "steps · training steps per rung {} at batch {} · annealing {} particles × {} steps "
+            "({} divergence) · device {}\n",
+            energy->name(), fmt::join(ladder, " → "), backbone->name(), count_parameters(*backbone),
+            pt.chains_per_temperature, pt.warmup_steps + pt.production_steps, fmt::join(steps, "/"),
+            train_options.batch_size, anneal_options.sde.n_samples, anneal_options.sde.steps,
+            anneal_options.model.divergence == DivergenceEstimator::Exact ? "exact" : "Hutchinson",
+            settings.device.str());
+        return 0;
+    }
 
     const int threads = set_threads(settings.threads);
     const bool resuming = !resume_dir.empty();

@@ -30,7 +30,8 @@ int run_diagnose(const CommonArgs& args);
 int run_train(const CommonArgs& args, const std::string& resume_dir);
 int run_anneal(const CommonArgs& args);
 /// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
-int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
+/// `check_only`: validate the config, print the plan, do nothing else.
+int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool check_only = false);
 int run_evaluate(const EvaluateArgs& args);
 
 }  // namespace pita::cli

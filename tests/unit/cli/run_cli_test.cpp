@@ -147,3 +147,28 @@ TEST_F(RunCliTest, ResumesAfterAKillMidPhaseAndLosesNothing) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every pita-run config in configs/ must parse and validate (`--check` runs nothing), so a key
+// renamed in the code cannot silently break a shipped config; lj13-paper.yaml asks for CUDA and
+// is checked on the CPU here.
+TEST_F(RunCliTest, ShippedRunConfigsValidate) {
+    for (const char* name : {"smoke.yaml", "lj13.yaml", "lj13-paper.yaml"}) {
+        const Outcome o =
+            run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR + "/configs/" + name +
+                        " --check --device cpu --out " + (dir_ / "never").string());
+        EXPECT_EQ(o.exit_code, 0) << name << "\n" << o.output;
+        EXPECT_THAT(o.output, HasSubstr("config OK")) << name;
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "never"));  // --check writes nothing
+    const Outcome paper = run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
+                                      "/configs/lj13-paper.yaml --check --device cpu");
+    EXPECT_THAT(paper.output, HasSubstr("training steps per rung 37500/50000/37500/50000/75000"));
+    const Outcome bad = run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
+                                    "/configs/lj13.yaml --check 'train.stage_steps=[10]'");
+    EXPECT_EQ(bad.exit_code, 2) << bad.output;
+    EXPECT_THAT(bad.output, HasSubstr("train.stage_steps: has 1 entries"));
+}
+
+}  // namespace

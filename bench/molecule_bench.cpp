@@ -1,9 +1,10 @@
 // ALDP (amber14 + OBC1, the PITA target) energy + forces: pita's batched LibTorch ForceField
 // against OpenMM's CPU platform evaluating one configuration at a time (one Context, one
 // thread: the setting TOOLCHAIN.md measured as OpenMM's fastest for this system).
-// Measured 2026-11-24 on the 2-core dev machine under load (load average 2.4-3): batch 1024,
-// one thread, float64 10.0k configs/s and float32 20.4k/s against OpenMM CPU 3.8k/s (real time),
-// so 2.6x and 5.3x. With 2 threads on the loaded machine OpenMP spin-waits made it far slower.
+// Measured 2026-11-24 on the 2-core dev machine under load (load average ~3, other jobs
+// running): batch 1024, one thread, fused CPU path: 43.6k configs/s (float64) and 47.4k/s
+// (float32) against OpenMM CPU 3.8k/s (real time), about 11x; batch 1: 45k/s vs 3.7k/s. With
+// 2 threads on the loaded machine OpenMP waits made it slower (23k/s).
 #ifdef PITA_WITH_OPENMM
 
 #include <filesystem>

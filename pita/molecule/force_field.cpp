@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <openmm/CMMotionRemover.h>
 #include <openmm/CustomGBForce.h>
 #include <openmm/GBSAOBCForce.h>
@@ -309,10 +310,43 @@ at::Tensor ForceField::term_energies(const at::Tensor& x) const {
     return at::stack(energies, 1);
 }
 
+namespace {
+bool use_cpu_kernel(const at::Tensor& x) { return x.device().is_cpu() && !x.requires_grad(); }
+}  // namespace
+
 at::Tensor ForceField::compute_energy(const at::Tensor& x) const {
+    if (use_cpu_kernel(x)) return cpu_kernel(x, false).energy;
     at::Tensor total = at::zeros({x.size(0)}, x.options());
     for (const auto& term : terms_) total = total + term->energy(x);
     return total;
+}
+
+EnergyAndForce ForceField::compute_energy_and_force(const at::Tensor& x) const {
+    return use_cpu_kernel(x) ? cpu_kernel(x, true) : Energy::compute_energy_and_force(x);
+}
+
+EnergyAndForce ForceField::cpu_kernel(const at::Tensor& x_in, bool want_force) const {
+    const at::Tensor x = x_in.to(at::kDouble).contiguous();
+    const int64_t batch = x.size(0);
+    const int64_t stride = n_particles_ * 3;
+    at::Tensor energy = at::empty({batch}, x.options());
+    at::Tensor grad = want_force ? at::zeros_like(x) : at::Tensor();
+    const double* xp = x.data_ptr<double>();
+    double* ep = energy.data_ptr<double>();
+    double* gp = want_force ? grad.data_ptr<double>() : nullptr;
+    // Rows are independent; a few rows per task keep the scheduling cost small.
+    at::parallel_for(0, batch, 8, [&](int64_t begin, int64_t end) {
+        for (int64_t b = begin; b < end; ++b) {
+            double e = 0;
+            for (const auto& term : terms_)
+                e += term->energy_cpu(xp + b * stride, gp == nullptr ? nullptr : gp + b * stride);
+            ep[b] = e;
+        }
+    });
+    EnergyAndForce out;
+    out.energy = energy.to(x_in.scalar_type());
+    if (want_force) out.force = grad.neg_().to(x_in.scalar_type());
+    return out;
 }
 
 }  // namespace pita

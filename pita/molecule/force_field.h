@@ -26,7 +26,10 @@ class ForceTerm;
 /// construction with a message naming the force.
 ///
 /// Energies are sums over terms, one term per supported force, in the System's force order.
-/// Forces come from autograd. Non-periodic, so translation invariant.
+/// Two implementations with one contract: on the CPU without autograd, a fused float64 loop
+/// with analytic forces (the fast path for sampling); otherwise LibTorch ops, with forces by
+/// autograd (any device, differentiable). term_energies() always takes the LibTorch ops.
+/// Non-periodic, so translation invariant.
 class ForceField final : public Energy {
   public:
     /// @throws IoError if the file cannot be read or is not a System XML
@@ -54,10 +57,12 @@ class ForceField final : public Energy {
 
   protected:
     at::Tensor compute_energy(const at::Tensor& x) const override;
+    EnergyAndForce compute_energy_and_force(const at::Tensor& x) const override;
 
   private:
     struct FromXml {};
     ForceField(FromXml, const std::string& xml, std::string source);
+    EnergyAndForce cpu_kernel(const at::Tensor& x, bool want_force) const;
 
     std::string source_;
     int64_t n_particles_ = 0;

@@ -4,18 +4,25 @@
 // OpenMM System by force_field.cpp; this header and the term files know nothing of OpenMM.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <ATen/core/Tensor.h>
 
 namespace pita::detail {
 
-/// A term's energy is a differentiable function of x, so forces come from autograd.
+/// A term has two implementations with one contract: LibTorch ops (any device and dtype,
+/// differentiable, forces by autograd) and a fused float64 CPU loop over one configuration with
+/// analytic gradients (the fast path). Tests hold both to OpenMM.
 class ForceTerm {
   public:
     virtual ~ForceTerm() = default;
     /// @param x  [batch, n_particles, 3], nm, float32/float64, any device
     /// @return   [batch] energies, kJ/mol, x's dtype and device
     virtual at::Tensor energy(const at::Tensor& x) const = 0;
+    /// One configuration. @param x  [n_particles·3], nm
+    /// @param grad  [n_particles·3]: ∂E/∂x (kJ/mol/nm) is added to it; nullptr for energy only
+    /// @return the energy, kJ/mol
+    virtual double energy_cpu(const double* x, double* grad) const = 0;
 };
 
 /// Σ over the last dimension, accumulated in float64 and returned in e's dtype: in float32, the

@@ -127,9 +127,14 @@ std::map<std::string, Worst> compare_with_openmm(const ForceField& ff,
         check(names[t], terms.select(1, static_cast<int64_t>(t)), grad.neg().to(at::kDouble),
               ref.energy, ref.force);
     }
+    // The total through both implementations: the fused CPU loop (plain input) and LibTorch
+    // ops with autograd (input that requires grad).
     const EnergyAndForce total = ff.energy_and_force(xd);
     check("total", total.energy.to(at::kDouble), total.force.to(at::kDouble), ref_total,
           ref_total_force);
+    const EnergyAndForce total_ops = ff.energy_and_force(xd.detach().requires_grad_(true));
+    check("total (autograd)", total_ops.energy.detach().to(at::kDouble),
+          total_ops.force.detach().to(at::kDouble), ref_total, ref_total_force);
     return worst;
 }
 

@@ -218,6 +218,24 @@ TEST(ForceField, GbsaObcForceMatchesOpenMM) {
                   compare_with_openmm(ff, ref, x, at::kFloat, kFloat32, "amber99_obc"));
 }
 
+TEST(ForceField, GbsaObcEngulfedAtomAndCutoffMatchOpenMM) {
+    const OneThread one_thread;
+    const std::string path = source_path("tests/fixtures/molecule/gbsa_engulfed.system.xml");
+    const ForceField ff{std::filesystem::path(path)};
+    OpenMMReference omm(std::filesystem::path(path), OpenMMPlatform::Reference);
+    // Particle 0 (small) at 0.02-0.1 nm from particle 1 (large scaled sphere): engulfed; particle
+    // 2 moves across the 1 nm cutoff.
+    std::vector<double> xyz;
+    for (int k = 0; k < 8; ++k) {
+        const double d = 0.02 + 0.012 * k;
+        xyz.insert(xyz.end(), {0.0, 0.0, 0.0, d, 0.01, 0.0, 0.3 + 0.1 * k, 0.5, 0.0});
+    }
+    const at::Tensor x = at::tensor(xyz, at::kDouble).view({8, 3, 3});
+    const auto ref = openmm_terms(ff, omm, x);
+    print_summary("gbsa engulfed", compare_with_openmm(ff, ref, x, at::kDouble, kFloat64, "gbsa"));
+    EXPECT_TRUE(at::allclose(ff.energy(x), ff.energy_and_force(x).energy, 0, 0));
+}
+
 TEST(ForceField, NanRowIsNonFiniteAndLeavesOtherRowsUnchanged) {
     const OneThread one_thread;
     const ForceField ff{std::filesystem::path(source_path("data/molecules/aldp.system.xml"))};

@@ -123,7 +123,9 @@ at::Tensor OpenMMReference::minimize(const at::Tensor& x_in, double tolerance) {
             OpenMM::Vec3(x[i][0].item<double>(), x[i][1].item<double>(), x[i][2].item<double>());
     impl_->context->setPositions(positions);
     OpenMM::LocalEnergyMinimizer::minimize(*impl_->context, tolerance);
-    const auto& out = impl_->context->getState(OpenMM::State::Positions).getPositions();
+    // Keep the State alive: getPositions() returns a reference into it.
+    const OpenMM::State state = impl_->context->getState(OpenMM::State::Positions);
+    const auto& out = state.getPositions();
     at::Tensor result = at::empty({n, 3}, at::kDouble);
     for (int64_t i = 0; i < n; ++i)
         for (int k = 0; k < 3; ++k) result[i][k] = out[static_cast<size_t>(i)][k];

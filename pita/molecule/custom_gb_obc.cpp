@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <iterator>
 #include <map>
 #include <optional>
-#include <regex>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -69,6 +69,21 @@ Expression parse(const std::string& text) {
 }
 
 std::string structure_of(const std::string& text) { return parse(text).structure; }
+
+/// Replaces the number in "(1/f-NUMBER)" by "SHIFT" and returns it; nullopt if there is none.
+/// (std::regex would do, but trips GCC 12's -Wmaybe-uninitialized in sanitizer builds.)
+std::optional<double> take_shift(std::string& structure) {
+    static const std::string open = "(1/f-";
+    const size_t begin = structure.find(open);
+    if (begin == std::string::npos) return std::nullopt;
+    const size_t number = begin + open.size();
+    const size_t close = structure.find(')', number);
+    if (close == std::string::npos) return std::nullopt;
+    const auto value = parse_number(structure.substr(number, close - number));
+    if (!value) return std::nullopt;
+    structure.replace(number, close - number, "SHIFT");
+    return value;
+}
 
 const std::string& descreening_template() {
     static const std::string t = structure_of(
@@ -198,17 +213,8 @@ ObcParams obc_params_from_custom_gb(const OpenMM::CustomGBForce& force, const st
         CustomGBForce::ComputationType type;
         force.getEnergyTermParameters(k, expression, type);
         // The pair term carries 1/cutoff inline, "(1/f-0.5)"; take it out before comparing.
-        static const std::regex shift(R"(\(1/f-([0-9.eE+-]+)\))");
-        std::smatch m;
         Expression e = parse(expression);
-        const std::string compact = e.structure;
-        if (std::regex_search(compact, m, shift)) {
-            const auto value = parse_number(m[1].str());
-            PITA_CHECK(value.has_value(), "[force_field] {}: cannot read the cutoff shift in '{}'.",
-                       where, expression);
-            pair_shift = *value;
-            e.structure = std::regex_replace(compact, shift, "(1/f-SHIFT)");
-        }
+        if (const auto shift = take_shift(e.structure)) pair_shift = *shift;
         const std::string what = fmt::format("energy term {} ('{}')", k, expression);
         if (type == CustomGBForce::SingleParticle && e.structure == self_template()) {
             PITA_CHECK(number(e, "kappa", what, where) == 0.0,

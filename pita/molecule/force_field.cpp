@@ -254,6 +254,11 @@ ForceField::ForceField(FromXml, const std::string& xml, std::string source)
         std::string type;
         std::unique_ptr<ForceTerm> term;
         const std::string where_prefix = fmt::format("force {} of {}", k, source_);
+        PITA_CHECK(!force.usesPeriodicBoundaryConditions(),
+                   "[force_field] {} ({}): periodic boundary conditions: got on; expected off. "
+                   "Hint: pita's molecular targets are non-periodic (NoCutoff or "
+                   "CutoffNonPeriodic, bonded forces without setUsesPeriodicBoundaryConditions).",
+                   where_prefix, force.getName());
         if (const auto* bonds = dynamic_cast<const OpenMM::HarmonicBondForce*>(&force)) {
             type = "HarmonicBondForce";
             term = import_bonds(*bonds);

@@ -277,6 +277,13 @@ TEST(ForceField, UnsupportedForceIsRefusedWithItsName) {
                     ::testing::HasSubstr("CustomGBForce"),
                     ::testing::HasSubstr("computed value 'B'"), ::testing::HasSubstr("OBC"))));
 
+    const std::string periodic =
+        edit_line(xml, "name=\"HarmonicBondForce\"", "usesPeriodic=\"0\"", "usesPeriodic=\"1\"");
+    EXPECT_THAT([&] { ForceField::from_xml_string(periodic, "edited"); },
+                ::testing::ThrowsMessage<ConfigError>(
+                    ::testing::AllOf(::testing::HasSubstr("HarmonicBondForce"),
+                                     ::testing::HasSubstr("periodic boundary conditions"))));
+
     EXPECT_THROW(ForceField{std::filesystem::path("/nonexistent/system.xml")}, IoError);
 }
 

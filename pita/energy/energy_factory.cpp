@@ -5,12 +5,15 @@
 #include "pita/energy/gaussian_mixture.h"
 #include "pita/energy/isotropic_gaussian.h"
 #include "pita/energy/lennard_jones.h"
+#ifdef PITA_WITH_OPENMM
+#include "pita/molecule/molecule.h"
+#endif
 
 namespace pita {
 
 std::unique_ptr<Energy> make_energy(const ConfigNode& node) {
-    const std::string type = node.get_choice("type", "lennard_jones",
-                                             {"lennard_jones", "double_well", "gmm", "gaussian"});
+    const std::string type = node.get_choice(
+        "type", "lennard_jones", {"lennard_jones", "double_well", "gmm", "gaussian", "molecule"});
     if (type == "lennard_jones") {
         LennardJonesParams p;
         p.n_particles = node.get_int("n_particles", p.n_particles);
@@ -35,6 +38,26 @@ std::unique_ptr<Energy> make_energy(const ConfigNode& node) {
         return std::make_unique<DoubleWell>(p);
     }
     if (type == "gmm") return GaussianMixture::pita_gmm40();
+    if (type == "molecule") {
+#ifdef PITA_WITH_OPENMM
+        MoleculeParams p;
+        p.system = node.get_string("system", "");
+        p.pdb = node.get_string("pdb", "");
+        p.length_scale = node.get_double("length_scale", p.length_scale);
+        p.engine = node.get_choice("engine", p.engine, {"force_field", "openmm"});
+        if (p.engine == "openmm") {
+            p.openmm_platform =
+                node.get_choice("openmm_platform", p.openmm_platform, {"cpu", "reference"});
+            p.openmm_workers = static_cast<int>(node.get_int("openmm_workers", 0));
+        }
+        p.initial_noise = node.get_double("initial_noise", p.initial_noise);
+        return std::make_unique<Molecule>(p);
+#else
+        throw ConfigError(
+            "[energy] type molecule: got a pita built without OpenMM; expected "
+            "PITA_WITH_OPENMM=ON. Install OpenMM (libopenmm-dev) and reconfigure.");
+#endif
+    }
     const int64_t n = node.get_int("n_particles", 1);
     const int64_t d = node.get_int("spatial_dim", 2);
     const double variance = node.get_double("variance", 1.0);

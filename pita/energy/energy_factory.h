@@ -4,6 +4,8 @@
 //   energy: {type: double_well}                 # DW-4
 //   energy: {type: gmm}                         # the 40-mode 2-D mixture of spec §1.5
 //   energy: {type: gaussian, n_particles: 1, spatial_dim: 2, variance: 1.0}
+//   energy: {type: molecule, system: data/molecules/aldp.system.xml, pdb: data/molecules/aldp.pdb}
+//     (pita/molecule/molecule.h; energies in k_B·1 K, so a ladder in kelvin gives log p in kT)
 #include <memory>
 
 #include "pita/config/config.h"

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -38,6 +39,51 @@ at::Tensor read_pdb_positions(const std::filesystem::path& path) {
     PITA_CHECK_AS(IoError, !xyz.empty(),
                   "[pdb] {}: atoms: got none; expected ATOM or HETATM records.", path.string());
     return at::tensor(xyz, at::kDouble).view({-1, 3});
+}
+
+namespace {
+
+std::string trimmed_field(const std::string& line, size_t begin, size_t length) {
+    if (line.size() <= begin) return "";
+    std::string s = line.substr(begin, length);
+    const size_t first = s.find_first_not_of(' ');
+    if (first == std::string::npos) return "";
+    const size_t last = s.find_last_not_of(' ');
+    return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+std::vector<PdbAtom> read_pdb_atoms(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    PITA_CHECK_AS(IoError, in.good(), "[pdb] cannot open: got '{}'; expected a readable PDB file.",
+                  path.string());
+    std::vector<PdbAtom> atoms;
+    std::string line;
+    int line_number = 0;
+    while (std::getline(in, line)) {
+        ++line_number;
+        if (line.rfind("ENDMDL", 0) == 0) break;
+        if (line.rfind("ATOM", 0) != 0 && line.rfind("HETATM", 0) != 0) continue;
+        PdbAtom atom;
+        atom.name = trimmed_field(line, 12, 4);
+        atom.residue_name = trimmed_field(line, 17, 3);
+        atom.chain = trimmed_field(line, 21, 1);
+        const std::string number = trimmed_field(line, 22, 4);
+        try {
+            atom.residue_number = std::stoi(number);
+        } catch (const std::exception&) {
+            PITA_CHECK_AS(IoError, false,
+                          "[pdb] {} line {}: unreadable residue number: got '{}'; expected an "
+                          "integer in columns 23-26.",
+                          path.string(), line_number, number);
+        }
+        atom.element = trimmed_field(line, 76, 2);
+        atoms.push_back(std::move(atom));
+    }
+    PITA_CHECK_AS(IoError, !atoms.empty(),
+                  "[pdb] {}: atoms: got none; expected ATOM or HETATM records.", path.string());
+    return atoms;
 }
 
 }  // namespace pita

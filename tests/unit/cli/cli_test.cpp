@@ -99,6 +99,18 @@ TEST_F(CliTest, DiagnosePassesForEveryBuiltInTarget) {
     }
 }
 
+#ifdef PITA_WITH_OPENMM
+TEST_F(CliTest, DiagnosePassesForAlanineDipeptide) {
+    const std::string data = std::string(PITA_SOURCE_DIR) + "/data/molecules/";
+    const std::string cfg =
+        write_config("seed: 1\nenergy:\n  type: molecule\n  system: " + data +
+                     "aldp.system.xml\n  pdb: " + data + "aldp.pdb\n  initial_noise: 0.01\n");
+    const Outcome o = run_pita("diagnose " + cfg + " --threads 1");
+    EXPECT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("molecule: 8 configurations, 22 particles x 3"));
+}
+#endif
+
 TEST_F(CliTest, CudaRequestOnCpuBuildGivesTheRebuildHint) {
     const std::string cfg = write_config(kTinyMcmc);
     const Outcome o = run_pita("diagnose " + cfg + " --device cuda");

@@ -1,0 +1,75 @@
+#include "pita/md/langevin.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "pita/core/error.h"
+
+namespace pita {
+
+namespace {
+// R in kJ/(mol·K), as pita/molecule/units.h (kept here so md/ does not depend on molecule/).
+constexpr double kGasConstant = 1.380649e-23 * 6.02214076e23 / 1000.0;
+}  // namespace
+
+LangevinMiddle::LangevinMiddle(const Energy& energy, const at::Tensor& masses,
+                               LangevinOptions options)
+    : energy_(energy), options_(options) {
+    PITA_CHECK(options_.temperature > 0 && std::isfinite(options_.temperature),
+               "[langevin] temperature: got {}; expected > 0 K.", options_.temperature);
+    PITA_CHECK(options_.friction >= 0 && std::isfinite(options_.friction),
+               "[langevin] friction: got {}; expected >= 0 (1/ps).", options_.friction);
+    PITA_CHECK(options_.step_size > 0 && std::isfinite(options_.step_size),
+               "[langevin] step_size: got {}; expected > 0 ps (e.g. 0.001).", options_.step_size);
+    PITA_CHECK(masses.dim() == 1 && masses.size(0) == energy.n_particles(),
+               "[langevin] masses: got shape [{}]; expected [{}] (one per atom).",
+               fmt::join(masses.sizes(), ", "), energy.n_particles());
+    const at::Tensor m = masses.to(at::kDouble);
+    PITA_CHECK(m.gt(0).all().item<bool>(),
+               "[langevin] masses: got a mass <= 0; expected positive masses in amu. Virtual "
+               "sites (mass 0) are not supported.");
+    inv_mass_ = m.reciprocal().view({1, -1, 1});
+}
+
+double LangevinMiddle::kT() const { return kGasConstant * options_.temperature; }
+
+MdState LangevinMiddle::start(const at::Tensor& x, at::Generator& gen) const {
+    PITA_CHECK(x.dim() == 3 && x.size(1) == energy_.n_particles() && x.size(2) == 3,
+               "[langevin] positions: got shape [{}]; expected [replicas, {}, 3].",
+               fmt::join(x.sizes(), ", "), energy_.n_particles());
+    MdState s;
+    s.x = x.to(at::kDouble).contiguous();
+    const at::Tensor inv_mass = inv_mass_.to(s.x.device());
+    s.v = at::randn(s.x.sizes(), gen, at::kDouble).to(s.x.device()) * (kT() * inv_mass).sqrt();
+    s.force = energy_.energy_and_force(s.x).force;
+    return s;
+}
+
+void LangevinMiddle::run(MdState& s, int64_t n_steps, at::Generator& gen) const {
+    const double h = options_.step_size;
+    const double a = std::exp(-options_.friction * h);
+    const at::Tensor inv_mass = inv_mass_.to(s.x.device());
+    const at::Tensor noise_scale = ((1.0 - a * a) * kT() * inv_mass).sqrt();
+    at::Tensor xi = at::empty(s.x.sizes(), at::kDouble);
+    for (int64_t step = 0; step < n_steps; ++step) {
+        s.v.add_(s.force * inv_mass, h);
+        s.x.add_(s.v, 0.5 * h);
+        xi.normal_(0.0, 1.0, gen);
+        s.v.mul_(a).add_(noise_scale * xi.to(s.x.device()));
+        s.x.add_(s.v, 0.5 * h);
+        s.force = energy_.energy_and_force(s.x).force;
+        ++s.steps;
+    }
+}
+
+at::Tensor LangevinMiddle::kinetic_energy(const MdState& s) const {
+    return 0.5 * (s.v.pow(2) / inv_mass_.to(s.v.device())).sum({1, 2});
+}
+
+at::Tensor LangevinMiddle::kinetic_temperature(const MdState& s) const {
+    const double n_dof = 3.0 * static_cast<double>(energy_.n_particles());
+    return 2.0 * kinetic_energy(s) / (n_dof * kGasConstant);
+}
+
+}  // namespace pita

@@ -91,6 +91,11 @@ int run(int argc, char** argv) {
     run_cmd->add_flag("--check", run_check_only,
                       "Validate the config and print the plan; run nothing, write nothing");
 
+    SharedOptions md_opts;
+    CLI::App* md = app.add_subcommand(
+        "md", "Langevin MD of a peptide target (minimise, then batched replicas; frames in nm)");
+    add_shared_options(md, md_opts);
+
     EvaluateArgs eval_args;
     CLI::App* evaluate = app.add_subcommand(
         "evaluate", "Score the samples of a pita mcmc / pita run directory against references");
@@ -127,6 +132,7 @@ int run(int argc, char** argv) {
     if (run_cmd->parsed())
         return run_pipeline(to_common(run_opts, line), run_resume_dir, run_check_only);
     if (evaluate->parsed()) return run_evaluate(eval_args);
+    if (md->parsed()) return run_md(to_common(md_opts, line));
     return 1;
 }
 

@@ -109,6 +109,32 @@ TEST_F(CliTest, DiagnosePassesForAlanineDipeptide) {
     EXPECT_EQ(o.exit_code, 0) << o.output;
     EXPECT_THAT(o.output, HasSubstr("molecule: 8 configurations, 22 particles x 3"));
 }
+
+TEST_F(CliTest, MdWritesFramesInNanometresAndCountsForceEvaluations) {
+    const std::string data = std::string(PITA_SOURCE_DIR) + "/data/molecules/";
+    const std::string cfg =
+        write_config("seed: 2\nthreads: 1\nenergy:\n  type: molecule\n  system: " + data +
+                     "aldp.system.xml\n  pdb: " + data +
+                     "aldp.pdb\nmd:\n  temperature: 1200\n  n_replicas: 3\n  warmup_steps: 20\n"
+                     "  n_frames: 2\n  steps_per_frame: 10\n");
+    const Outcome o = run_pita("md " + cfg + " --out " + (dir_ / "md").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const at::Tensor frames = pita::read_npy((dir_ / "md/frames.npy").string());
+    EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{2, 3, 22, 3}));
+    EXPECT_EQ(frames.scalar_type(), at::kFloat);
+    // nm: the molecule spans about 1 nm (the PDB is in Å, ten times larger).
+    const at::Tensor span = frames.amax(2) - frames.amin(2);
+    EXPECT_GT(span.max().item<double>(), 0.3);
+    EXPECT_LT(span.max().item<double>(), 2.0);
+    nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "md/md.json"));
+    EXPECT_EQ(stats["force_evaluations"], 3 * (1 + 20 + 2 * 10));
+    EXPECT_LT(stats["start_energy_kj_mol"].get<double>(), stats["pdb_energy_kj_mol"].get<double>());
+
+    const std::string lj = write_config("energy:\n  type: lennard_jones\n");
+    const Outcome bad = run_pita("md " + lj);
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_THAT(bad.output, HasSubstr("expected molecule"));
+}
 #endif
 
 TEST_F(CliTest, CudaRequestOnCpuBuildGivesTheRebuildHint) {

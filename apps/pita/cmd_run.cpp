@@ -167,6 +167,15 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
 
     const ConfigNode metrics_node = root.child("metrics");
     const std::string reference_root = metrics_node.get_string("reference", "");
+    // Refused up front: a mistyped or cwd-relative reference would otherwise cost a whole run
+    // and then silently score nothing.
+    if (!reference_root.empty() && !std::filesystem::is_directory(reference_root))
+        metrics_node.error("reference",
+                           fmt::format("directory '{}' not found (relative paths are taken from "
+                                       "the current directory, {}). Run from the repository "
+                                       "root, give an absolute path, or set metrics.reference=''"
+                                       " to skip the reference metrics.",
+                                       reference_root, std::filesystem::current_path().string()));
     EvaluationOptions eval_options;
     eval_options.max_samples = metrics_node.get_int("max_samples", eval_options.max_samples);
     eval_options.equivariant_samples =

@@ -157,18 +157,34 @@ TEST_F(RunCliTest, ShippedRunConfigsValidate) {
     for (const char* name : {"smoke.yaml", "lj13.yaml", "lj13-paper.yaml"}) {
         const Outcome o =
             run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR + "/configs/" + name +
-                        " --check --device cpu --out " + (dir_ / "never").string());
+                        " --check --device cpu metrics.reference=" + PITA_SOURCE_DIR +
+                        "/data/lj13/reference --out " + (dir_ / "never").string());
         EXPECT_EQ(o.exit_code, 0) << name << "\n" << o.output;
         EXPECT_THAT(o.output, HasSubstr("config OK")) << name;
     }
     EXPECT_FALSE(fs::exists(dir_ / "never"));  // --check writes nothing
     const Outcome paper = run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
-                                      "/configs/lj13-paper.yaml --check --device cpu");
+                                      "/configs/lj13-paper.yaml --check --device cpu "
+                                      "metrics.reference=''");
     EXPECT_THAT(paper.output, HasSubstr("training steps per rung 37500/50000/37500/50000/75000"));
     const Outcome bad = run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
-                                    "/configs/lj13.yaml --check 'train.stage_steps=[10]'");
+                                    "/configs/lj13.yaml --check 'train.stage_steps=[10]' "
+                                    "metrics.reference=''");
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_THAT(bad.output, HasSubstr("train.stage_steps: has 1 entries"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(RunCliTest, AMissingReferenceDirectoryIsRefusedBeforeAnyWork) {
+    const Outcome o = run_command(std::string(PITA_BINARY) + " run " + PITA_SOURCE_DIR +
+                                  "/configs/smoke.yaml metrics.reference=no/such/dir --out " +
+                                  (dir_ / "r").string());
+    EXPECT_EQ(o.exit_code, 2) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("metrics.reference: directory 'no/such/dir' not found"));
+    EXPECT_FALSE(fs::exists(dir_ / "r"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -24,6 +25,8 @@
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
+#include "pita/molecule/pdb.h"
+#include "pita/molecule/torsions.h"
 #endif
 #include "run_settings.h"
 
@@ -120,6 +123,15 @@ int run_md(const CommonArgs& args) {
     for (int64_t f = 0; f < n_frames; ++f)
         potential[f].copy_(physical.energy(frames[f].to(at::kDouble)));
 
+    // Backbone torsions of every frame (φ, ψ, ω from the PDB topology), for Ramachandran plots.
+    const std::vector<Torsion> torsions = backbone_torsions(read_pdb_atoms(molecule->params().pdb));
+    if (!torsions.empty()) {
+        write_npy(dir.path("torsions.npy"),
+                  dihedral_angles(frames.to(at::kDouble).flatten(0, 1), torsion_atoms(torsions))
+                      .view({n_frames, n_replicas, -1}));
+        for (const Torsion& t : torsions) stats["torsion_names"].push_back(t.name);
+        stats["torsions_file"] = "torsions.npy";
+    }
     write_npy(dir.path("frames.npy"), frames);
     write_npy(dir.path("kinetic_temperature.npy"), t_kin);
     write_npy(dir.path("potential_energy.npy"), potential);

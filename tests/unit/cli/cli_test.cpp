@@ -128,6 +128,10 @@ TEST_F(CliTest, MdWritesFramesInNanometresAndCountsForceEvaluations) {
     EXPECT_LT(span.max().item<double>(), 2.0);
     nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "md/md.json"));
     EXPECT_EQ(stats["force_evaluations"], 3 * (1 + 20 + 2 * 10));
+    EXPECT_EQ(stats["torsion_names"][0], "phi ALA2");
+    const at::Tensor torsions = pita::read_npy((dir_ / "md/torsions.npy").string());
+    EXPECT_EQ(torsions.sizes(), (std::vector<int64_t>{2, 3, 4}));  // φ, ψ, two ω
+    EXPECT_LE(torsions.abs().max().item<double>(), 3.1415927);
     EXPECT_LT(stats["start_energy_kj_mol"].get<double>(), stats["pdb_energy_kj_mol"].get<double>());
 
     const std::string lj = write_config("energy:\n  type: lennard_jones\n");

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include <ATen/ATen.h>
 #include <gmock/gmock.h>
@@ -87,6 +88,25 @@ TEST(Molecule, EnergyAndForceAreForceFieldsInKelvinUnitsAndNormalisedCoordinates
                 1e-9);
     // The autograd path (input that requires grad) gives the same energy.
     EXPECT_TRUE(at::allclose(mol.energy(x.requires_grad_(true)).detach(), ef.energy, 1e-10, 1e-8));
+}
+
+TEST(Molecule, TripeptideAndTetrapeptideTakeTheReferenceLengthScales) {
+    for (const auto& [name, atoms, scale] :
+         {std::tuple<const char*, int64_t, double>{"aaa", 33, 0.2059}, {"aaaa", 43, 0.2446}}) {
+        MoleculeParams p;
+        p.system = source_path(std::string("data/molecules/") + name + ".system.xml");
+        p.pdb = source_path(std::string("data/molecules/") + name + ".pdb");
+        const Molecule mol(p);
+        EXPECT_EQ(mol.n_particles(), atoms) << name;
+        EXPECT_DOUBLE_EQ(mol.length_scale(), scale) << name;
+        at::Generator gen = make_generator(1);
+        const at::Tensor x = mol.initial_configurations(2, gen);
+        const at::Tensor e = mol.energy(x);
+        EXPECT_TRUE(
+            at::allclose(e * molecule_energy_unit(), mol.physical().energy(x * scale), 1e-12, 1e-9))
+            << name;
+    }
+    EXPECT_EQ(reference_length_scale(21), 0.0);
 }
 
 TEST(Molecule, ForcesMatchCentralFiniteDifferences) {

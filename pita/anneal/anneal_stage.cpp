@@ -45,6 +45,10 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     o.correction_clamp_quantile = a.get_double("correction_clamp_quantile", 0.0);
     o.relax_steps = a.get_int("relax_steps", 0);
     o.relax_step_size = a.get_double("relax_step_size", 1e-4);
+    o.relax_adaptation =
+        a.get_choice("relax_step_adaptation", "per_sample", {"per_sample", "shared"}) == "shared"
+            ? RelaxationStepAdaptation::Shared
+            : RelaxationStepAdaptation::PerSample;
     return o;
 }
 
@@ -104,13 +108,19 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     }
     if (o.relax_steps > 0) {
         const auto t1 = std::chrono::steady_clock::now();
-        const RelaxationResult rr =
-            relax_on_target(target, t_to, x, o.relax_steps, o.relax_step_size, gen);
+        const RelaxationResult rr = relax_on_target(target, t_to, x, o.relax_steps,
+                                                    o.relax_step_size, gen, o.relax_adaptation);
         x = rr.x;
         e = rr.energy;
         evaluations["relaxation"] = rr.energy_evaluations;
         summary["relaxation"] = {
-            {"steps", o.relax_steps}, {"acceptance", rr.acceptance}, {"step_size", rr.step_size}};
+            {"steps", o.relax_steps},
+            {"acceptance", rr.acceptance},
+            {"step_adaptation",
+             o.relax_adaptation == RelaxationStepAdaptation::Shared ? "shared" : "per_sample"},
+            {"step_size", rr.step_size},
+            {"min_step_size", rr.min_step_size},
+            {"max_step_size", rr.max_step_size}};
         summary["seconds"]["relaxation"] = seconds_since(t1);
     }
     // Energies for the outputs when neither phase computed them: not a sampling phase, so they

@@ -13,6 +13,7 @@
 
 #include "pita/anneal/annealer.h"
 #include "pita/anneal/annealing_model.h"
+#include "pita/anneal/end_of_trajectory.h"
 
 namespace pita {
 
@@ -29,6 +30,7 @@ struct AnnealStageOptions {
     double correction_clamp_quantile = 0.0;
     int64_t relax_steps = 0;
     double relax_step_size = 1e-4;
+    RelaxationStepAdaptation relax_adaptation = RelaxationStepAdaptation::PerSample;
 };
 
 /// Reads every key of an `anneal:` section except `checkpoint` and `temperature`; problems are

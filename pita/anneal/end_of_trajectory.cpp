@@ -1,5 +1,8 @@
 #include "pita/anneal/end_of_trajectory.h"
 
+#include <algorithm>
+#include <numeric>
+
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
@@ -30,7 +33,8 @@ CorrectionResult correct_to_target(const Energy& target, double temperature,
 }
 
 RelaxationResult relax_on_target(const Energy& target, double temperature, const at::Tensor& x,
-                                 int64_t steps, double initial_step_size, at::Generator& gen) {
+                                 int64_t steps, double initial_step_size, at::Generator& gen,
+                                 RelaxationStepAdaptation adaptation) {
     PITA_CHECK(steps >= 0, "[anneal] relaxation steps: got {}; expected >= 0.", steps);
     const int64_t before = target.evaluations();
     // Samples with a non-finite energy (an SDE blow-up the correction did not remove) cannot
@@ -47,8 +51,12 @@ RelaxationResult relax_on_target(const Energy& target, double temperature, const
     }
     MalaOptions mo;
     mo.initial_step_size = initial_step_size;
+    // Adaptation groups: one per sample, or one for all.
+    std::vector<int64_t> groups(static_cast<std::size_t>(n), 0);
+    if (adaptation == RelaxationStepAdaptation::PerSample)
+        std::iota(groups.begin(), groups.end(), int64_t{0});
     Mala mala(target, mo, std::vector<double>(static_cast<std::size_t>(n), temperature),
-              std::vector<int64_t>(static_cast<std::size_t>(n), 0));
+              std::move(groups));
     ChainState state = mala.init(x.index_select(0, ok.to(x.device())));
     double accepted = 0.0;
     for (int64_t k = 0; k < steps; ++k)
@@ -56,7 +64,11 @@ RelaxationResult relax_on_target(const Energy& target, double temperature, const
     out.x.index_copy_(0, ok.to(x.device()), state.x.to(x.dtype()));
     out.energy.index_copy_(0, ok, state.energy.to(out.energy.options()));
     out.acceptance = steps > 0 ? accepted / static_cast<double>(steps) : 0.0;
-    out.step_size = mala.step_sizes().front();
+    std::vector<double> sizes = mala.step_sizes();
+    std::sort(sizes.begin(), sizes.end());
+    out.step_size = sizes[sizes.size() / 2];
+    out.min_step_size = sizes.front();
+    out.max_step_size = sizes.back();
     out.energy_evaluations = target.evaluations() - before;
     return out;
 }

@@ -1,6 +1,7 @@
 #include "pita/molecule/pdb.h"
 
 #include <fstream>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,17 +12,44 @@
 
 namespace pita {
 
-at::Tensor read_pdb_positions(const std::filesystem::path& path) {
+namespace {
+
+/// Calls `record(line, line_number)` for every ATOM/HETATM line of the first MODEL, in file
+/// order; the one reader behind read_pdb_positions() and read_pdb_atoms(), so both see the same
+/// atoms. @throws IoError if the file cannot be read or holds no such record
+void for_each_atom_record(const std::filesystem::path& path,
+                          const std::function<void(const std::string&, int)>& record) {
     std::ifstream in(path);
     PITA_CHECK_AS(IoError, in.good(), "[pdb] cannot open: got '{}'; expected a readable PDB file.",
                   path.string());
-    std::vector<double> xyz;
     std::string line;
     int line_number = 0;
+    int records = 0;
     while (std::getline(in, line)) {
         ++line_number;
         if (line.rfind("ENDMDL", 0) == 0) break;
         if (line.rfind("ATOM", 0) != 0 && line.rfind("HETATM", 0) != 0) continue;
+        record(line, line_number);
+        ++records;
+    }
+    PITA_CHECK_AS(IoError, records > 0,
+                  "[pdb] {}: atoms: got none; expected ATOM or HETATM records.", path.string());
+}
+
+std::string trimmed_field(const std::string& line, size_t begin, size_t length) {
+    if (line.size() <= begin) return "";
+    std::string s = line.substr(begin, length);
+    const size_t first = s.find_first_not_of(' ');
+    if (first == std::string::npos) return "";
+    const size_t last = s.find_last_not_of(' ');
+    return s.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+at::Tensor read_pdb_positions(const std::filesystem::path& path) {
+    std::vector<double> xyz;
+    for_each_atom_record(path, [&](const std::string& line, int line_number) {
         // Fixed columns 31-54 hold x, y, z in Å (8 characters each).
         for (size_t k = 0; k < 3; ++k) {
             double value = 0;
@@ -35,36 +63,13 @@ at::Tensor read_pdb_positions(const std::filesystem::path& path) {
             }
             xyz.push_back(0.1 * value);
         }
-    }
-    PITA_CHECK_AS(IoError, !xyz.empty(),
-                  "[pdb] {}: atoms: got none; expected ATOM or HETATM records.", path.string());
+    });
     return at::tensor(xyz, at::kDouble).view({-1, 3});
 }
 
-namespace {
-
-std::string trimmed_field(const std::string& line, size_t begin, size_t length) {
-    if (line.size() <= begin) return "";
-    std::string s = line.substr(begin, length);
-    const size_t first = s.find_first_not_of(' ');
-    if (first == std::string::npos) return "";
-    const size_t last = s.find_last_not_of(' ');
-    return s.substr(first, last - first + 1);
-}
-
-}  // namespace
-
 std::vector<PdbAtom> read_pdb_atoms(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    PITA_CHECK_AS(IoError, in.good(), "[pdb] cannot open: got '{}'; expected a readable PDB file.",
-                  path.string());
     std::vector<PdbAtom> atoms;
-    std::string line;
-    int line_number = 0;
-    while (std::getline(in, line)) {
-        ++line_number;
-        if (line.rfind("ENDMDL", 0) == 0) break;
-        if (line.rfind("ATOM", 0) != 0 && line.rfind("HETATM", 0) != 0) continue;
+    for_each_atom_record(path, [&](const std::string& line, int line_number) {
         PdbAtom atom;
         atom.name = trimmed_field(line, 12, 4);
         atom.residue_name = trimmed_field(line, 17, 3);
@@ -80,9 +85,7 @@ std::vector<PdbAtom> read_pdb_atoms(const std::filesystem::path& path) {
         }
         atom.element = trimmed_field(line, 76, 2);
         atoms.push_back(std::move(atom));
-    }
-    PITA_CHECK_AS(IoError, !atoms.empty(),
-                  "[pdb] {}: atoms: got none; expected ATOM or HETATM records.", path.string());
+    });
     return atoms;
 }
 

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/molecule/force_term_impl.h"
+#include "pita/molecule/torsions.h"
 
 namespace pita::detail {
 namespace {
@@ -167,11 +168,8 @@ class PeriodicTorsionTerm final : public ForceTerm {
         const at::Tensor b1 = atom_column(x, p_.atoms, 1) - atom_column(x, p_.atoms, 0);
         const at::Tensor b2 = atom_column(x, p_.atoms, 2) - atom_column(x, p_.atoms, 1);
         const at::Tensor b3 = atom_column(x, p_.atoms, 3) - atom_column(x, p_.atoms, 2);
-        const at::Tensor n1 = at::cross(b1, b2, -1);
-        const at::Tensor n2 = at::cross(b2, b3, -1);
         // IUPAC sign convention (trans = ±π), the one OpenMM uses.
-        const at::Tensor b2_norm = b2.pow(2).sum(-1).sqrt();
-        const at::Tensor phi = at::atan2(b2_norm * (b1 * n2).sum(-1), (n1 * n2).sum(-1));
+        const at::Tensor phi = dihedral_of_bonds(b1, b2, b3);
         const at::Tensor e =
             like(p_.k, x) * (1.0 + at::cos(like(p_.periodicity, x) * phi - like(p_.phase, x)));
         return sum_terms(e);

@@ -130,13 +130,16 @@ at::Tensor dihedral_angles(const at::Tensor& x_in, const at::Tensor& atoms) {
     const at::Tensor b1 = pick(1) - pick(0);
     const at::Tensor b2 = pick(2) - pick(1);
     const at::Tensor b3 = pick(3) - pick(2);
+    const at::Tensor angle = dihedral_of_bonds(b1, b2, b3);
+    return x_in.dim() == 2 ? angle.squeeze(0) : angle;
+}
+
+at::Tensor dihedral_of_bonds(const at::Tensor& b1, const at::Tensor& b2, const at::Tensor& b3) {
     const at::Tensor n1 = at::cross(b1, b2, -1);
     const at::Tensor n2 = at::cross(b2, b3, -1);
     // atan2(|b2|·b1·(b2×b3), (b1×b2)·(b2×b3)): IUPAC sign, well conditioned near 0 and π.
     const at::Tensor y = b2.norm(2, -1) * (b1 * n2).sum(-1);
-    const at::Tensor xx = (n1 * n2).sum(-1);
-    const at::Tensor angle = at::atan2(y, xx);
-    return x_in.dim() == 2 ? angle.squeeze(0) : angle;
+    return at::atan2(y, (n1 * n2).sum(-1));
 }
 
 }  // namespace pita

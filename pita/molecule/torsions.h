@@ -46,4 +46,9 @@ at::Tensor torsion_atoms(const std::vector<Torsion>& torsions);
 /// @throws ConfigError for a bad shape or an index out of range
 at::Tensor dihedral_angles(const at::Tensor& x, const at::Tensor& atoms);
 
+/// The dihedral angle of the bond vectors b1 = b − a, b2 = c − b, b3 = d − c (any matching
+/// shapes [..., 3]), same convention as dihedral_angles(); unchecked. The one formula behind
+/// dihedral_angles() and the PeriodicTorsionForce term of the force field.
+at::Tensor dihedral_of_bonds(const at::Tensor& b1, const at::Tensor& b2, const at::Tensor& b3);
+
 }  // namespace pita

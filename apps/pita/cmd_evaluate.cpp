@@ -9,7 +9,6 @@
 // RUN_DIR/evaluation.json (or --out), written atomically, and a table to the terminal.
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,28 +71,17 @@ std::vector<SampleSet> find_sample_sets(const fs::path& root) {
     return sets;
 }
 
-nlohmann::json read_json_file(const fs::path& path) {
-    std::ifstream in(path);
-    PITA_CHECK_AS(IoError, in.good(), "[evaluate] cannot read {}.", path.string());
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw IoError(
-            fmt::format("[evaluate] {} is not valid JSON ({}).", path.string(), e.what()));
-    }
-}
-
 /// The sampler's own target-energy evaluations, as the directory recorded them (0 if unknown).
 int64_t sampler_evaluations(const fs::path& root) {
     if (fs::exists(root / "state.json")) {  // pita run: by phase
-        const nlohmann::json state = read_json_file(root / "state.json");
+        const nlohmann::json state = read_json((root / "state.json").string());
         int64_t total = 0;
         for (const auto& [phase, n] : state.at("energy_evaluations").items())
             total += n.get<int64_t>();
         return total;
     }
     if (fs::exists(root / "mcmc.json"))  // pita mcmc
-        return read_json_file(root / "mcmc.json").value("energy_evaluations", int64_t{0});
+        return read_json((root / "mcmc.json").string()).value("energy_evaluations", int64_t{0});
     return 0;
 }
 
@@ -105,7 +93,7 @@ int run_evaluate(const EvaluateArgs& args) {
                   "[evaluate] {}: no run.json there. Pass a directory written by `pita mcmc` or "
                   "`pita run`.",
                   args.run_dir);
-    const nlohmann::json record = read_json_file(root / "run.json");
+    const nlohmann::json record = read_json((root / "run.json").string());
     // `pita mcmc`/`pita run` resolve the target into config.energy; `pita anneal` (whose config
     // names only a checkpoint) records the trained run's target as "energy".
     nlohmann::json energy_config;

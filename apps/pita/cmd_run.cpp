@@ -27,7 +27,6 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 
@@ -89,7 +88,7 @@ struct RunState {
         RunState s;
         const std::string path = dir.path("state.json");
         if (!std::filesystem::exists(path)) return s;
-        const nlohmann::json j = nlohmann::json::parse(std::ifstream(path));
+        const nlohmann::json j = read_json(path);
         s.done = j.at("phases_done").get<std::set<std::string>>();
         s.evaluations = j.at("energy_evaluations");
         s.seconds = j.at("seconds");
@@ -213,7 +212,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
                       "[run] --resume {}: no run.json there. Resume the directory of a `pita "
                       "run`.",
                       resume_dir);
-        nlohmann::json record = nlohmann::json::parse(std::ifstream(dir.path("run.json")));
+        nlohmann::json record = read_json(dir.path("run.json"));
         const std::vector<std::string> changed =
             changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
         PITA_CHECK(changed.empty(),

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <utility>
 
 #include <fmt/format.h>
@@ -84,6 +85,17 @@ void write_json(const std::string& path, const nlohmann::json& value) {
     const std::string text =
         value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     write_text_atomically(path, text);
+}
+
+nlohmann::json read_json(const std::string& path) {
+    std::ifstream in(path);
+    PITA_CHECK_AS(IoError, in.good(), "[io] cannot read '{}'. Does it exist?", path);
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(fmt::format("[io] '{}' is not valid JSON ({}). Was the file truncated?", path,
+                                  e.what()));
+    }
 }
 
 }  // namespace pita

@@ -38,4 +38,8 @@ nlohmann::json make_run_record(const nlohmann::json& resolved_config, uint64_t s
 /// @throws IoError if the file cannot be written.
 void write_json(const std::string& path, const nlohmann::json& value);
 
+/// Reads a JSON file (a run record, state.json, mcmc.json, ...).
+/// @throws IoError naming the file if it cannot be read or is not valid JSON.
+nlohmann::json read_json(const std::string& path);
+
 }  // namespace pita

@@ -112,6 +112,17 @@ TEST_F(RunDirectory, WritesJsonIndentedByTwoSpaces) {
     EXPECT_EQ(text, "{\n  \"a\": 1\n}\n");
 }
 
+TEST_F(RunDirectory, ReadsJsonBackAndNamesAMissingOrTruncatedFile) {
+    fs::create_directories(dir_);
+    pita::write_json(file("m.json"), {{"a", 1}, {"b", {1, 2}}});
+    EXPECT_EQ(pita::read_json(file("m.json")), (nlohmann::json{{"a", 1}, {"b", {1, 2}}}));
+    EXPECT_THAT(io_error_of([&] { pita::read_json(file("none.json")); }),
+                HasSubstr("[io] cannot read '" + file("none.json") + "'"));
+    std::ofstream(file("cut.json")) << "{\"a\": ";
+    EXPECT_THAT(io_error_of([&] { pita::read_json(file("cut.json")); }),
+                HasSubstr("is not valid JSON"));
+}
+
 TEST_F(RunDirectory, RejectsPathThatIsAFile) {
     fs::create_directories(dir_);
     std::ofstream(file("taken")) << "x";

@@ -93,8 +93,14 @@ int run(int argc, char** argv) {
 
     SharedOptions md_opts;
     CLI::App* md = app.add_subcommand(
-        "md", "Langevin MD of a peptide target (minimise, then batched replicas; frames in nm)");
+        "md",
+        "Langevin MD of a peptide target (minimise, then batched replicas, or replica exchange "
+        "over md.temperatures; frames in nm)");
     add_shared_options(md, md_opts);
+    std::string md_resume_dir;
+    md->add_option("--resume", md_resume_dir,
+                   "Continue the run in this directory from its last checkpoint (same config)")
+        ->check(CLI::ExistingDirectory);
 
     EvaluateArgs eval_args;
     CLI::App* evaluate = app.add_subcommand(
@@ -132,7 +138,7 @@ int run(int argc, char** argv) {
     if (run_cmd->parsed())
         return run_pipeline(to_common(run_opts, line), run_resume_dir, run_check_only);
     if (evaluate->parsed()) return run_evaluate(eval_args);
-    if (md->parsed()) return run_md(to_common(md_opts, line));
+    if (md->parsed()) return run_md(to_common(md_opts, line), md_resume_dir);
     return 1;
 }
 

@@ -1,11 +1,28 @@
-// `pita md CONFIG [key=value ...]`: Langevin MD of a peptide target (PITA-SPEC §1.3): OpenMM's
-// energy minimisation from the PDB structure, then batched LangevinMiddle dynamics of many
-// replicas on pita's force field, saving frames in nm.
+// `pita md CONFIG [--resume DIR] [key=value ...]`: Langevin MD of a peptide target (PITA-SPEC
+// §1.3): OpenMM's energy minimisation from the PDB structure, then batched LangevinMiddle
+// dynamics of many replicas on pita's force field; with `md.temperatures` a ladder of heat baths
+// that exchange configurations (replica-exchange MD) for reference-quality low-temperature data.
+//
+// Outputs (RUN_DIR), one folder per temperature, rows frame-major (frame f, replica r → f·R + r):
+//   T<t>/frames.npy              [n_frames, n_replicas, n_atoms, 3] nm (output.frames_dtype)
+//   T<t>/samples.npy             the same frames flattened, normalised as the target's model
+//                                coordinates (spec §1.2): what `pita evaluate` and a run's
+//                                `metrics.reference` read
+//   T<t>/energies.npy            [n] the target's energies (kJ/mol / (R·1 K)), float64
+//   T<t>/kinetic_temperature.npy [n_frames, n_replicas] K
+//   T<t>/torsions.npy            [n_frames, n_replicas, n_torsions] rad (φ, ψ, ω; md.json names)
+//   T<t>/trajectory.dcd          every frame, Å (mdtraj.load_dcd(..., top=the PDB))
+//   md.json                      per temperature: T_kin, T_conf, ⟨U⟩ with standard errors over
+//                                replicas; exchange acceptance per pair and round trips; force
+//                                evaluations, ns/day
+//   checkpoint.pt                the whole state, rewritten every output.checkpoint_minutes;
+//                                `pita md CONFIG --resume RUN_DIR` continues bit for bit
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -21,7 +38,10 @@
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/tensor_archive.h"
+#include "pita/io/trajectory.h"
 #include "pita/md/langevin.h"
+#include "pita/md/replica_exchange.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
@@ -29,12 +49,175 @@
 #include "pita/molecule/torsions.h"
 #endif
 #include "run_settings.h"
+#include "train_helpers.h"
 
 namespace pita::cli {
 
 #ifdef PITA_WITH_OPENMM
-int run_md(const CommonArgs& args) {
-    Config cfg = Config::load_file(args.config, args.overrides);
+namespace {
+
+constexpr double kGasConstant = 1.380649e-23 * 6.02214076e23 / 1000.0;  // kJ/(mol·K)
+constexpr const char* kCheckpointKind = "md";
+
+std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
+
+/// What a resumed run may change: where and how fast it runs, how often it checkpoints, and
+/// how many frames it makes (a finished run is extended by resuming it with more frames).
+bool may_change_on_resume(const std::string& key) {
+    return key == "output_dir" || key == "threads" || key == "md.n_frames" ||
+           key == "output.checkpoint_minutes";
+}
+
+struct MdPlan {
+    LangevinOptions langevin;
+    std::vector<double> temperatures;  // ascending; one entry = plain MD
+    int64_t n_replicas = 16;           // per temperature
+    int64_t exchange_interval = 500;   // steps
+    bool minimize = true;
+    double minimize_tolerance = 1.0;
+    int64_t warmup_steps = 5000;
+    int64_t n_frames = 100;
+    int64_t steps_per_frame = 10000;
+    at::ScalarType frames_dtype = at::kFloat;
+    bool dcd = true;
+    double checkpoint_minutes = 10;
+};
+
+MdPlan read_plan(const ConfigNode& root) {
+    const ConfigNode node = root.child("md");
+    MdPlan p;
+    p.langevin.friction = node.get_double("friction", p.langevin.friction);
+    p.langevin.step_size = node.get_double("step_size", p.langevin.step_size);
+    const bool has_ladder = node.has("temperatures");
+    if (has_ladder && node.has("temperature"))
+        node.error("temperature",
+                   "give either temperature (plain MD) or temperatures (replica exchange), not "
+                   "both");
+    p.temperatures = has_ladder ? node.get_double_list("temperatures", {})
+                                : std::vector<double>{node.get_double("temperature", 300.0)};
+    if (p.temperatures.empty()) node.error("temperatures", "expected at least one temperature (K)");
+    for (size_t k = 1; k < p.temperatures.size(); ++k)
+        if (!(p.temperatures[k] > p.temperatures[k - 1]))
+            node.error("temperatures",
+                       fmt::format("expected a strictly increasing ladder; got {} after {}",
+                                   p.temperatures[k], p.temperatures[k - 1]));
+    p.langevin.temperature = p.temperatures.front();
+    p.n_replicas = node.get_int("n_replicas", p.n_replicas);
+    p.exchange_interval = node.get_int("exchange_interval", p.exchange_interval);
+    p.minimize = node.get_bool("minimize", p.minimize);
+    p.minimize_tolerance = node.get_double("minimize_tolerance", p.minimize_tolerance);
+    p.warmup_steps = node.get_int("warmup_steps", p.warmup_steps);
+    p.n_frames = node.get_int("n_frames", p.n_frames);
+    p.steps_per_frame = node.get_int("steps_per_frame", p.steps_per_frame);
+    const ConfigNode out = root.child("output");
+    p.frames_dtype = out.get_choice("frames_dtype", "float32", {"float32", "float64"}) == "float32"
+                         ? at::kFloat
+                         : at::kDouble;
+    p.dcd = out.get_bool("dcd", p.dcd);
+    p.checkpoint_minutes = out.get_double("checkpoint_minutes", p.checkpoint_minutes);
+    if (p.n_replicas < 1) node.error("n_replicas", "expected >= 1 (replicas per temperature)");
+    if (p.exchange_interval < 1) node.error("exchange_interval", "expected >= 1 step");
+    if (p.warmup_steps < 0) node.error("warmup_steps", "expected >= 0");
+    if (p.n_frames < 1) node.error("n_frames", "expected >= 1");
+    if (p.steps_per_frame < 1) node.error("steps_per_frame", "expected >= 1");
+    if (p.minimize_tolerance <= 0) node.error("minimize_tolerance", "expected > 0 (kJ/mol/nm)");
+    if (p.checkpoint_minutes < 0)
+        out.error("checkpoint_minutes", "expected >= 0 (0 = every frame)");
+    return p;
+}
+
+/// Everything a run accumulates; the checkpoint is exactly this.
+struct MdProgress {
+    MdState state;
+    int64_t frames_done = 0;
+    bool warmup_done = false;
+    int64_t evaluations = 0;  // force evaluations after the minimisation
+    double seconds = 0;       // dynamics wall time, summed over sessions
+    at::Tensor frames;        // [n_frames, n_total, n_atoms, 3] nm, plan.frames_dtype
+    at::Tensor t_kin;         // [n_frames, n_total] K
+    at::Tensor potential;     // [n_frames, n_total] kJ/mol
+    at::Tensor virial;        // [n_frames, n_total] Σ_i (x_i − x̄)·∇_i U, kJ/mol
+    nlohmann::json start;     // energies of the PDB and the minimised structure
+};
+
+void save_progress(const std::string& path, const MdProgress& p, const ReplicaExchange& rex,
+                   const at::Generator& gen) {
+    TensorArchive a;
+    a.record = {{"frames_done", p.frames_done},
+                {"warmup_done", p.warmup_done},
+                {"evaluations", p.evaluations},
+                {"seconds", p.seconds},
+                {"steps", p.state.steps},
+                {"exchange", rex.save()},
+                {"start", p.start}};
+    a.tensors = {{"x", p.state.x},
+                 {"v", p.state.v},
+                 {"force", p.state.force},
+                 {"potential_now", p.state.potential},
+                 {"temperature", p.state.temperature},
+                 {"frames", p.frames},
+                 {"t_kin", p.t_kin},
+                 {"potential", p.potential},
+                 {"virial", p.virial},
+                 {"generator", gen.get_state()}};
+    save_tensor_archive(path, kCheckpointKind, a);
+}
+
+MdProgress load_progress(const std::string& path, ReplicaExchange& rex, at::Generator& gen) {
+    TensorArchive a = load_tensor_archive(path, kCheckpointKind);
+    MdProgress p;
+    try {
+        p.frames_done = a.record.at("frames_done").get<int64_t>();
+        p.warmup_done = a.record.at("warmup_done").get<bool>();
+        p.evaluations = a.record.at("evaluations").get<int64_t>();
+        p.seconds = a.record.at("seconds").get<double>();
+        p.state.steps = a.record.at("steps").get<int64_t>();
+        p.start = a.record.at("start");
+        rex.load(a.record.at("exchange"));
+        p.state.x = a.tensors.at("x");
+        p.state.v = a.tensors.at("v");
+        p.state.force = a.tensors.at("force");
+        p.state.potential = a.tensors.at("potential_now");
+        p.state.temperature = a.tensors.at("temperature");
+        p.frames = a.tensors.at("frames");
+        p.t_kin = a.tensors.at("t_kin");
+        p.potential = a.tensors.at("potential");
+        p.virial = a.tensors.at("virial");
+        gen.set_state(a.tensors.at("generator"));
+    } catch (const std::out_of_range& e) {
+        throw IoError(
+            fmt::format("[md] checkpoint '{}' lacks an entry ({}); it was not written "
+                        "by this version of pita md.",
+                        path, e.what()));
+    }
+    return p;
+}
+
+/// Mean and standard error over independent replicas of per-replica time averages.
+/// @param per_frame [n_frames, n_replicas]
+nlohmann::json mean_and_error(const at::Tensor& per_frame) {
+    const at::Tensor per_replica = per_frame.to(at::kDouble).mean(0);
+    const int64_t n = per_replica.numel();
+    nlohmann::json out = {{"mean", per_replica.mean().item<double>()}};
+    out["standard_error"] =
+        n > 1 ? nlohmann::json(per_replica.std().item<double>() / std::sqrt(static_cast<double>(n)))
+              : nlohmann::json(nullptr);
+    return out;
+}
+
+/// Σ_i (x_i − x̄)·∇_i U per replica (−x·F on mean-free x): the virial whose average is
+/// (3N − 3)·kT for a translation-invariant molecule (generalised equipartition).
+at::Tensor virial(const MdState& s) {
+    const at::Tensor centred = s.x - s.x.mean(1, true);
+    return -(centred * s.force).sum({1, 2});
+}
+
+}  // namespace
+
+int run_md(const CommonArgs& args, const std::string& resume_dir) {
+    std::vector<std::string> overrides = args.overrides;
+    if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
+    Config cfg = Config::load_file(args.config, overrides);
     const ConfigNode root = cfg.root();
     const RunSettings settings =
         read_run_settings(root, std::filesystem::path(args.config).stem().string() + "-md");
@@ -44,122 +227,249 @@ int run_md(const CommonArgs& args) {
                "[md] energy.type: got '{}'; expected molecule. Langevin MD needs masses and "
                "physical units, which only peptide targets have.",
                energy->name());
-    const ConfigNode node = root.child("md");
-    LangevinOptions o;
-    o.temperature = node.get_double("temperature", o.temperature);
-    o.friction = node.get_double("friction", o.friction);
-    o.step_size = node.get_double("step_size", o.step_size);
-    const int64_t n_replicas = node.get_int("n_replicas", 16);
-    const bool minimize = node.get_bool("minimize", true);
-    const double minimize_tolerance = node.get_double("minimize_tolerance", 1.0);
-    const int64_t warmup_steps = node.get_int("warmup_steps", 5000);
-    const int64_t n_frames = node.get_int("n_frames", 100);
-    const int64_t steps_per_frame = node.get_int("steps_per_frame", 10000);
-    const std::string frames_dtype =
-        root.child("output").get_choice("frames_dtype", "float32", {"float32", "float64"});
-    if (n_replicas < 1) node.error("n_replicas", "expected >= 1");
-    if (warmup_steps < 0) node.error("warmup_steps", "expected >= 0");
-    if (n_frames < 1) node.error("n_frames", "expected >= 1");
-    if (steps_per_frame < 1) node.error("steps_per_frame", "expected >= 1");
-    if (minimize_tolerance <= 0) node.error("minimize_tolerance", "expected > 0 (kJ/mol/nm)");
+    const MdPlan plan = read_plan(root);
     cfg.finish();
 
     const int threads = set_threads(settings.threads);
     const Energy& physical = molecule->physical();
-    const LangevinMiddle md(physical, molecule->masses(), o);
+    const LangevinMiddle md(physical, molecule->masses(), plan.langevin);
+    ReplicaExchange rex(plan.temperatures, plan.n_replicas);
+    const int64_t n_total = rex.n_replicas();
+    const int64_t n_atoms = molecule->n_particles();
+    const bool exchanging = rex.n_temperatures() > 1;
     RunDirectory dir = RunDirectory::create(settings.output_dir);
-    nlohmann::json record =
-        make_run_record(cfg.resolved(), settings.seed, threads, "cpu", args.command_line);
-    record["command"] = "md";
-    record["energy"] = energy->config();
-    dir.write_run_json(record);
-    std::cerr << fmt::format(
-        "[pita md] {} atoms · {} replicas · {:g} K · {:g} fs · {} frames x {} steps · seed {} · "
-        "{} thread{} · output {}\n",
-        molecule->n_particles(), n_replicas, o.temperature, o.step_size * 1000, n_frames,
-        steps_per_frame, settings.seed, threads, threads == 1 ? "" : "s", dir.root());
-
-    at::Tensor x0 = molecule->pdb_positions();
-    nlohmann::json stats;
-    stats["pdb_energy_kj_mol"] = physical.energy(x0.unsqueeze(0)).item<double>();
-    if (minimize) {
-        OpenMMReference omm(molecule->params().system, OpenMMPlatform::Cpu);
-        x0 = omm.minimize(x0, minimize_tolerance);
+    const std::string checkpoint_path = dir.path("checkpoint.pt");
+    const bool resuming = !resume_dir.empty();
+    if (resuming) {
+        PITA_CHECK_AS(IoError, std::filesystem::exists(dir.path("run.json")),
+                      "[md] --resume {}: no run.json there. Resume the directory of a `pita md`.",
+                      resume_dir);
+        nlohmann::json record = read_json(dir.path("run.json"));
+        const std::vector<std::string> changed =
+            changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
+        PITA_CHECK(changed.empty(),
+                   "[md] --resume {}: the config differs from the one the run started with in: "
+                   "{}. Resume with the same config (only threads, output, md.n_frames and "
+                   "output.checkpoint_minutes may change).",
+                   resume_dir, fmt::join(changed, ", "));
+        PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
+                      "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
+                      "first checkpoint). Start it again without --resume.",
+                      resume_dir);
+        record["resumed"].push_back(
+            make_run_record(cfg.resolved(), settings.seed, threads, "cpu", args.command_line));
+        dir.write_run_json(record);
+    } else {
+        nlohmann::json record =
+            make_run_record(cfg.resolved(), settings.seed, threads, "cpu", args.command_line);
+        record["command"] = "md";
+        record["energy"] = energy->config();
+        dir.write_run_json(record);
     }
-    stats["start_energy_kj_mol"] = physical.energy(x0.unsqueeze(0)).item<double>();
-    const int64_t evaluations_before = physical.evaluations();
+    std::cerr << fmt::format(
+        "[pita md] {} atoms · {} · {} replica{} per temperature · {:g} fs · {} frames x {} steps "
+        "· seed {} · {} thread{} · output {}{}\n",
+        n_atoms,
+        exchanging ? fmt::format("replica exchange over {} temperatures {:g}–{:g} K every {} steps",
+                                 rex.n_temperatures(), plan.temperatures.front(),
+                                 plan.temperatures.back(), plan.exchange_interval)
+                   : fmt::format("{:g} K", plan.temperatures.front()),
+        plan.n_replicas, plan.n_replicas == 1 ? "" : "s", plan.langevin.step_size * 1000,
+        plan.n_frames, plan.steps_per_frame, settings.seed, threads, threads == 1 ? "" : "s",
+        dir.root(), resuming ? " (resumed)" : "");
 
     at::Generator gen = make_generator(settings.seed);
-    const auto t0 = std::chrono::steady_clock::now();
-    MdState state = md.start(x0.unsqueeze(0).repeat({n_replicas, 1, 1}), gen);
-    {
-        Progress bar("warmup", warmup_steps);
-        for (int64_t done = 0; done < warmup_steps;) {
-            const int64_t chunk = std::min<int64_t>(1000, warmup_steps - done);
-            md.run(state, chunk, gen);
+    MdProgress run;
+    if (resuming) {
+        run = load_progress(checkpoint_path, rex, gen);
+        PITA_CHECK_AS(
+            IoError,
+            run.frames.dim() == 4 && run.frames.size(1) == n_total && run.frames.size(2) == n_atoms,
+            "[md] --resume {}: the checkpoint's frames do not match the config.", resume_dir);
+        PITA_CHECK(plan.n_frames >= run.frames_done,
+                   "[md] --resume {}: md.n_frames {} is fewer than the {} frames already made; "
+                   "give md.n_frames >= {}.",
+                   resume_dir, plan.n_frames, run.frames_done, run.frames_done);
+        // md.n_frames may change on resume: keep the frames made, room for the rest.
+        auto resize = [&](at::Tensor& t) {
+            if (t.size(0) > plan.n_frames) t = t.narrow(0, 0, plan.n_frames).contiguous();
+            std::vector<int64_t> pad(t.sizes().begin(), t.sizes().end());
+            pad[0] = plan.n_frames - t.size(0);
+            if (pad[0] > 0) t = at::cat({t, at::zeros(pad, t.options())});
+        };
+        for (at::Tensor* t : {&run.frames, &run.t_kin, &run.potential, &run.virial}) resize(*t);
+        std::cerr << fmt::format("[pita md] resuming after {} of {} frames\n", run.frames_done,
+                                 plan.n_frames);
+    } else {
+        at::Tensor x0 = molecule->pdb_positions();
+        run.start["pdb_energy_kj_mol"] = physical.energy(x0.unsqueeze(0)).item<double>();
+        if (plan.minimize) {
+            OpenMMReference omm(molecule->params().system, OpenMMPlatform::Cpu);
+            x0 = omm.minimize(x0, plan.minimize_tolerance);
+        }
+        run.start["start_energy_kj_mol"] = physical.energy(x0.unsqueeze(0)).item<double>();
+        const int64_t before = physical.evaluations();
+        run.state =
+            md.start(x0.unsqueeze(0).repeat({n_total, 1, 1}), rex.replica_temperatures(), gen);
+        run.evaluations = physical.evaluations() - before;
+        run.frames = at::zeros({plan.n_frames, n_total, n_atoms, 3}, plan.frames_dtype);
+        run.t_kin = at::zeros({plan.n_frames, n_total}, at::kDouble);
+        run.potential = at::zeros({plan.n_frames, n_total}, at::kDouble);
+        run.virial = at::zeros({plan.n_frames, n_total}, at::kDouble);
+    }
+
+    // Dynamics in chunks that end on exchange times (every exchange_interval steps, counted
+    // from the start of the warm-up).
+    auto advance = [&](int64_t n_steps) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const int64_t before = physical.evaluations();
+        while (n_steps > 0) {
+            const int64_t to_exchange =
+                plan.exchange_interval - run.state.steps % plan.exchange_interval;
+            const int64_t chunk = std::min(n_steps, to_exchange);
+            md.run(run.state, chunk, gen);
+            n_steps -= chunk;
+            if (exchanging && run.state.steps % plan.exchange_interval == 0)
+                rex.exchange(run.state, gen);
+        }
+        run.evaluations += physical.evaluations() - before;
+        run.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    };
+
+    if (!run.warmup_done) {
+        Progress bar("warmup", plan.warmup_steps);
+        for (int64_t done = 0; done < plan.warmup_steps;) {
+            const int64_t chunk = std::min<int64_t>(1000, plan.warmup_steps - done);
+            advance(chunk);
             done += chunk;
             bar.update(done);
         }
         bar.finish();
+        run.warmup_done = true;
+        save_progress(checkpoint_path, run, rex, gen);
     }
-    const auto out_dtype = frames_dtype == "float32" ? at::kFloat : at::kDouble;
-    at::Tensor frames = at::empty({n_frames, n_replicas, molecule->n_particles(), 3}, out_dtype);
-    at::Tensor t_kin = at::empty({n_frames, n_replicas}, at::kDouble);
-    at::Tensor potential = at::empty({n_frames, n_replicas}, at::kDouble);
-    {
-        Progress bar("production", n_frames);
-        for (int64_t f = 0; f < n_frames; ++f) {
-            md.run(state, steps_per_frame, gen);
-            frames[f].copy_(state.x);
-            t_kin[f].copy_(md.kinetic_temperature(state));
-            bar.update(f + 1, fmt::format("T_kin {:.0f} K", t_kin[f].mean().item<double>()));
+    auto last_checkpoint = std::chrono::steady_clock::now();
+    if (run.frames_done < plan.n_frames) {
+        Progress bar("production", plan.n_frames);
+        while (run.frames_done < plan.n_frames) {
+            advance(plan.steps_per_frame);
+            const int64_t f = run.frames_done;
+            run.frames[f].copy_(run.state.x);
+            run.t_kin[f].copy_(md.kinetic_temperature(run.state));
+            run.potential[f].copy_(run.state.potential);
+            run.virial[f].copy_(virial(run.state));
+            ++run.frames_done;
+            const double minutes =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint)
+                    .count() /
+                60.0;
+            if (run.frames_done == plan.n_frames || minutes >= plan.checkpoint_minutes) {
+                save_progress(checkpoint_path, run, rex, gen);
+                last_checkpoint = std::chrono::steady_clock::now();
+            }
+            bar.update(
+                run.frames_done,
+                fmt::format(
+                    "T_kin {:.0f} K{}", run.t_kin[f].mean().item<double>(),
+                    exchanging ? fmt::format(" · round trips {:g}", rex.round_trips()) : ""));
         }
         bar.finish();
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    const int64_t evaluations = physical.evaluations() - evaluations_before;
-    // Potential energies of the frames (not counted: diagnostics only).
-    for (int64_t f = 0; f < n_frames; ++f)
-        potential[f].copy_(physical.energy(frames[f].to(at::kDouble)));
 
-    // Backbone torsions of every frame (φ, ψ, ω from the PDB topology), for Ramachandran plots.
+    // ---- outputs, per temperature -----------------------------------------------------------
     const std::vector<Torsion> torsions = backbone_torsions(read_pdb_atoms(molecule->params().pdb));
-    if (!torsions.empty()) {
-        write_npy(dir.path("torsions.npy"),
-                  dihedral_angles(frames.to(at::kDouble).flatten(0, 1), torsion_atoms(torsions))
-                      .view({n_frames, n_replicas, -1}));
-        for (const Torsion& t : torsions) stats["torsion_names"].push_back(t.name);
-        stats["torsions_file"] = "torsions.npy";
+    const at::Tensor torsion_index = torsion_atoms(torsions);
+    const double n_dof_internal = 3.0 * static_cast<double>(n_atoms) - 3.0;
+    const double frame_interval_ps =
+        static_cast<double>(plan.steps_per_frame) * plan.langevin.step_size;
+    nlohmann::json stats = run.start;
+    for (int64_t k = 0; k < rex.n_temperatures(); ++k) {
+        const double t = plan.temperatures[static_cast<size_t>(k)];
+        const std::string sub = temperature_dir(t);
+        std::filesystem::create_directories(dir.path(sub));
+        const int64_t lo = k * plan.n_replicas;
+        const at::Tensor frames = run.frames.narrow(1, lo, plan.n_replicas).contiguous();
+        const at::Tensor flat = frames.flatten(0, 1);
+        const at::Tensor potential = run.potential.narrow(1, lo, plan.n_replicas);
+        const at::Tensor t_kin = run.t_kin.narrow(1, lo, plan.n_replicas).contiguous();
+        write_npy(dir.path(sub + "/frames.npy"), frames);
+        write_npy(dir.path(sub + "/samples.npy"),
+                  molecule->normalise(flat.to(at::kDouble)).to(plan.frames_dtype));
+        write_npy(dir.path(sub + "/energies.npy"),
+                  potential.flatten().div(molecule_energy_unit()).contiguous());
+        write_npy(dir.path(sub + "/kinetic_temperature.npy"), t_kin);
+        if (!torsions.empty())
+            write_npy(dir.path(sub + "/torsions.npy"),
+                      dihedral_angles(flat.to(at::kDouble), torsion_index)
+                          .view({plan.n_frames, plan.n_replicas, -1}));
+        if (plan.dcd) {
+            DcdWriter dcd(
+                dir.path(sub + "/trajectory.dcd"), n_atoms, frame_interval_ps,
+                fmt::format("pita md {:g} K, {} replicas, frame-major", t, plan.n_replicas));
+            dcd.append(flat);
+            dcd.close();
+        }
+        nlohmann::json per_t = {{"temperature", t}, {"directory", sub}};
+        per_t["kinetic_temperature"] = mean_and_error(t_kin);
+        per_t["configurational_temperature"] = mean_and_error(
+            run.virial.narrow(1, lo, plan.n_replicas) / (n_dof_internal * kGasConstant));
+        per_t["potential_energy_kj_mol"] = mean_and_error(potential);
+        stats["temperatures"].push_back(per_t);
     }
-    write_npy(dir.path("frames.npy"), frames);
-    write_npy(dir.path("kinetic_temperature.npy"), t_kin);
-    write_npy(dir.path("potential_energy.npy"), potential);
-    const int64_t steps = warmup_steps + n_frames * steps_per_frame;
-    const double simulated_ns = static_cast<double>(steps) * o.step_size * 1e-3;
-    stats["frames_file"] = "frames.npy";
-    stats["frames_shape"] = {n_frames, n_replicas, molecule->n_particles(), 3};
+    if (exchanging) {
+        nlohmann::json pairs = nlohmann::json::array();
+        for (size_t k = 0; k + 1 < plan.temperatures.size(); ++k)
+            pairs.push_back(
+                {{"temperatures", {plan.temperatures[k], plan.temperatures[k + 1]}},
+                 {"attempts", rex.attempts()[k]},
+                 {"acceptance", rex.attempts()[k] > 0 ? static_cast<double>(rex.accepts()[k]) /
+                                                            static_cast<double>(rex.attempts()[k])
+                                                      : 0.0}});
+        stats["exchange"] = {{"interval_steps", plan.exchange_interval},
+                             {"pairs", pairs},
+                             {"round_trips", rex.round_trips()}};
+    }
+    for (const Torsion& t : torsions) stats["torsion_names"].push_back(t.name);
+    const int64_t steps = run.state.steps;
+    const double simulated_ns = static_cast<double>(steps) * plan.langevin.step_size * 1e-3;
+    stats["frames_shape"] = {plan.n_frames, plan.n_replicas, n_atoms, 3};
     stats["frames_unit"] = "nm";
+    stats["frame_interval_ps"] = frame_interval_ps;
+    stats["replicas"] = n_total;
     stats["steps_per_replica"] = steps;
-    stats["force_evaluations"] = evaluations;
-    stats["seconds"] = seconds;
-    stats["ns_per_day_per_replica"] = simulated_ns / seconds * 86400.0;
-    stats["ns_per_day_total"] = simulated_ns * static_cast<double>(n_replicas) / seconds * 86400.0;
-    stats["kinetic_temperature_mean"] = t_kin.mean().item<double>();
-    stats["kinetic_temperature_stderr_naive"] =
-        t_kin.std().item<double>() / std::sqrt(static_cast<double>(t_kin.numel()));
-    stats["potential_energy_mean_kj_mol"] = potential.mean().item<double>();
+    stats["force_evaluations"] = run.evaluations;
+    stats["seconds"] = run.seconds;
+    stats["ns_per_day_per_replica"] = simulated_ns / run.seconds * 86400.0;
+    stats["ns_per_day_total"] = simulated_ns * static_cast<double>(n_total) / run.seconds * 86400.0;
     write_json(dir.path("md.json"), stats);
+
     fmt::print(
-        "{} force evaluations in {:.1f} s ({:.0f}/s); {:.1f} ns/day per replica, {:.1f} ns/day "
-        "in all; mean T_kin {:.1f} K (target {:g}); outputs in {}/\n",
-        evaluations, seconds, static_cast<double>(evaluations) / seconds,
-        stats["ns_per_day_per_replica"].get<double>(), stats["ns_per_day_total"].get<double>(),
-        stats["kinetic_temperature_mean"].get<double>(), o.temperature, dir.root());
+        "{} force evaluations in {:.1f} s ({:.0f}/s); {:.1f} ns/day per replica, {:.1f} "
+        "ns/day in all\n",
+        run.evaluations, run.seconds, static_cast<double>(run.evaluations) / run.seconds,
+        stats["ns_per_day_per_replica"].get<double>(), stats["ns_per_day_total"].get<double>());
+    for (const auto& per_t : stats["temperatures"]) {
+        auto pm = [](const nlohmann::json& m) {
+            return m["standard_error"].is_null()
+                       ? fmt::format("{:.1f}", m["mean"].get<double>())
+                       : fmt::format("{:.1f} ± {:.1f}", m["mean"].get<double>(),
+                                     m["standard_error"].get<double>());
+        };
+        fmt::print("  {:>8g} K: T_kin {} K, T_conf {} K, <U> {} kJ/mol\n",
+                   per_t["temperature"].get<double>(), pm(per_t["kinetic_temperature"]),
+                   pm(per_t["configurational_temperature"]), pm(per_t["potential_energy_kj_mol"]));
+    }
+    if (exchanging) {
+        std::string acc;
+        for (const auto& pair : stats["exchange"]["pairs"])
+            acc += fmt::format(" {:.2f}", pair["acceptance"].get<double>());
+        fmt::print("  exchange acceptance per pair:{}; round trips {:g}\n", acc, rex.round_trips());
+    }
+    fmt::print("outputs in {}/\n", dir.root());
     return 0;
 }
 #else
-int run_md(const CommonArgs&) {
+int run_md(const CommonArgs&, const std::string&) {
     throw ConfigError(
         "[md] this pita was built without OpenMM: got PITA_WITH_OPENMM off; expected on. Install "
         "OpenMM (libopenmm-dev) and reconfigure.");

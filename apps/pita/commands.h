@@ -33,7 +33,8 @@ int run_anneal(const CommonArgs& args);
 /// `check_only`: validate the config, print the plan, do nothing else.
 int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool check_only = false);
 int run_evaluate(const EvaluateArgs& args);
-/// Langevin MD of a peptide target (`pita md`): frames in nm, force-evaluation count.
-int run_md(const CommonArgs& args);
+/// Langevin MD of a peptide target (`pita md`): plain or replica exchange; frames in nm,
+/// force-evaluation count. `resume_dir` as for run_train.
+int run_md(const CommonArgs& args, const std::string& resume_dir);
 
 }  // namespace pita::cli

@@ -35,14 +35,30 @@ LangevinMiddle::LangevinMiddle(const Energy& energy, const at::Tensor& masses,
 double LangevinMiddle::kT() const { return kGasConstant * options_.temperature; }
 
 MdState LangevinMiddle::start(const at::Tensor& x, at::Generator& gen) const {
+    return start(x, at::full({x.dim() == 3 ? x.size(0) : 0}, options_.temperature, at::kDouble),
+                 gen);
+}
+
+MdState LangevinMiddle::start(const at::Tensor& x, const at::Tensor& temperatures,
+                              at::Generator& gen) const {
     PITA_CHECK(x.dim() == 3 && x.size(1) == energy_.n_particles() && x.size(2) == 3,
                "[langevin] positions: got shape [{}]; expected [replicas, {}, 3].",
                fmt::join(x.sizes(), ", "), energy_.n_particles());
+    PITA_CHECK(temperatures.dim() == 1 && temperatures.size(0) == x.size(0),
+               "[langevin] temperatures: got shape [{}]; expected [{}] (one per replica).",
+               fmt::join(temperatures.sizes(), ", "), x.size(0));
+    const at::Tensor t = temperatures.to(at::kDouble).to(x.device()).contiguous();
+    PITA_CHECK((t.gt(0) & t.isfinite()).all().item<bool>(),
+               "[langevin] temperatures: got a temperature <= 0 or non-finite; expected > 0 K.");
     MdState s;
     s.x = x.to(at::kDouble).contiguous();
+    s.temperature = t;
     const at::Tensor inv_mass = inv_mass_.to(s.x.device());
-    s.v = at::randn(s.x.sizes(), gen, at::kDouble).to(s.x.device()) * (kT() * inv_mass).sqrt();
-    s.force = energy_.energy_and_force(s.x).force;
+    s.v = at::randn(s.x.sizes(), gen, at::kDouble).to(s.x.device()) *
+          (kGasConstant * t.view({-1, 1, 1}) * inv_mass).sqrt();
+    EnergyAndForce ef = energy_.energy_and_force(s.x);
+    s.force = std::move(ef.force);
+    s.potential = std::move(ef.energy);
     return s;
 }
 
@@ -50,7 +66,10 @@ void LangevinMiddle::run(MdState& s, int64_t n_steps, at::Generator& gen) const 
     const double h = options_.step_size;
     const double a = std::exp(-options_.friction * h);
     const at::Tensor inv_mass = inv_mass_.to(s.x.device());
-    const at::Tensor noise_scale = ((1.0 - a * a) * kT() * inv_mass).sqrt();
+    // Per replica and atom: sqrt((1 − a²)·R·T_r/m_i); the replica's bath may change between
+    // calls (replica exchange), so this is rebuilt per call, not per step.
+    const at::Tensor noise_scale =
+        ((1.0 - a * a) * kGasConstant * s.temperature.view({-1, 1, 1}) * inv_mass).sqrt();
     at::Tensor xi = at::empty(s.x.sizes(), at::kDouble);
     for (int64_t step = 0; step < n_steps; ++step) {
         s.v.add_(s.force * inv_mass, h);
@@ -58,7 +77,9 @@ void LangevinMiddle::run(MdState& s, int64_t n_steps, at::Generator& gen) const 
         xi.normal_(0.0, 1.0, gen);
         s.v.mul_(a).add_(noise_scale * xi.to(s.x.device()));
         s.x.add_(s.v, 0.5 * h);
-        s.force = energy_.energy_and_force(s.x).force;
+        EnergyAndForce ef = energy_.energy_and_force(s.x);
+        s.force = std::move(ef.force);
+        s.potential = std::move(ef.energy);
         ++s.steps;
     }
 }

@@ -20,9 +20,11 @@ struct LangevinOptions {
 /// Positions, velocities and the forces at the positions of every replica, float64, CPU or the
 /// energy's device. Velocities are at half steps (leapfrog), as OpenMM's LangevinMiddle.
 struct MdState {
-    at::Tensor x;      ///< [replicas, n_atoms, 3], nm
-    at::Tensor v;      ///< [replicas, n_atoms, 3], nm/ps
-    at::Tensor force;  ///< [replicas, n_atoms, 3], kJ/mol/nm, at x
+    at::Tensor x;            ///< [replicas, n_atoms, 3], nm
+    at::Tensor v;            ///< [replicas, n_atoms, 3], nm/ps
+    at::Tensor force;        ///< [replicas, n_atoms, 3], kJ/mol/nm, at x
+    at::Tensor potential;    ///< [replicas], kJ/mol, at x (free: it comes with the forces)
+    at::Tensor temperature;  ///< [replicas], K: each replica's own heat bath
     int64_t steps = 0;
 };
 
@@ -43,12 +45,15 @@ class LangevinMiddle {
     LangevinMiddle(const Energy& energy, const at::Tensor& masses, LangevinOptions options);
 
     const LangevinOptions& options() const { return options_; }
-    /// kT in kJ/mol.
+    /// kT in kJ/mol at the options' temperature.
     double kT() const;
 
     /// Replicas at positions `x` ([replicas, n_atoms, 3], nm) with Maxwell–Boltzmann velocities
-    /// at the temperature; evaluates the forces (one evaluation per replica).
+    /// at the options' temperature; evaluates the forces (one evaluation per replica).
     MdState start(const at::Tensor& x, at::Generator& gen) const;
+    /// The same with one temperature (K) per replica, `temperatures` [replicas] (replica
+    /// exchange runs a ladder of heat baths in one batch).
+    MdState start(const at::Tensor& x, const at::Tensor& temperatures, at::Generator& gen) const;
     /// Advances every replica by `n_steps` steps (n_steps force evaluations per replica).
     void run(MdState& state, int64_t n_steps, at::Generator& gen) const;
 

@@ -119,25 +119,82 @@ TEST_F(CliTest, MdWritesFramesInNanometresAndCountsForceEvaluations) {
                      "  n_frames: 2\n  steps_per_frame: 10\n");
     const Outcome o = run_pita("md " + cfg + " --out " + (dir_ / "md").string());
     ASSERT_EQ(o.exit_code, 0) << o.output;
-    const at::Tensor frames = pita::read_npy((dir_ / "md/frames.npy").string());
+    const at::Tensor frames = pita::read_npy((dir_ / "md/T1200/frames.npy").string());
     EXPECT_EQ(frames.sizes(), (std::vector<int64_t>{2, 3, 22, 3}));
     EXPECT_EQ(frames.scalar_type(), at::kFloat);
     // nm: the molecule spans about 1 nm (the PDB is in Å, ten times larger).
     const at::Tensor span = frames.amax(2) - frames.amin(2);
     EXPECT_GT(span.max().item<double>(), 0.3);
     EXPECT_LT(span.max().item<double>(), 2.0);
+    // samples.npy: the same frames, flattened and normalised (mean-free, / 0.164 nm).
+    const at::Tensor samples = pita::read_npy((dir_ / "md/T1200/samples.npy").string());
+    EXPECT_EQ(samples.sizes(), (std::vector<int64_t>{6, 22, 3}));
+    const at::Tensor centred = frames.flatten(0, 1) - frames.flatten(0, 1).mean(1, true);
+    EXPECT_TRUE(at::allclose(samples * 0.1640, centred, 1e-5, 1e-6));
+    EXPECT_EQ(pita::read_npy((dir_ / "md/T1200/energies.npy").string()).numel(), 6);
+    EXPECT_TRUE(fs::exists(dir_ / "md/T1200/trajectory.dcd"));
     nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "md/md.json"));
     EXPECT_EQ(stats["force_evaluations"], 3 * (1 + 20 + 2 * 10));
     EXPECT_EQ(stats["torsion_names"][0], "phi ALA2");
-    const at::Tensor torsions = pita::read_npy((dir_ / "md/torsions.npy").string());
+    EXPECT_FALSE(stats.contains("exchange"));
+    const at::Tensor torsions = pita::read_npy((dir_ / "md/T1200/torsions.npy").string());
     EXPECT_EQ(torsions.sizes(), (std::vector<int64_t>{2, 3, 4}));  // φ, ψ, two ω
     EXPECT_LE(torsions.abs().max().item<double>(), 3.1415927);
     EXPECT_LT(stats["start_energy_kj_mol"].get<double>(), stats["pdb_energy_kj_mol"].get<double>());
+    EXPECT_TRUE(stats["temperatures"][0]["kinetic_temperature"]["standard_error"].is_number());
 
     const std::string lj = write_config("energy:\n  type: lennard_jones\n");
     const Outcome bad = run_pita("md " + lj);
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_THAT(bad.output, HasSubstr("expected molecule"));
+}
+
+TEST_F(CliTest, ReplicaExchangeMdResumesBitForBit) {
+    // Three baths x two chains. One run makes 4 frames in one go; another makes 2 and is then
+    // resumed with md.n_frames = 4 (extending a run is what --resume allows besides
+    // continuing after a crash): the frames must be bitwise the same.
+    const std::string data = std::string(PITA_SOURCE_DIR) + "/data/molecules/";
+    const std::string text = "seed: 4\nthreads: 1\nenergy:\n  type: molecule\n  system: " + data +
+                             "aldp.system.xml\n  pdb: " + data +
+                             "aldp.pdb\nmd:\n  temperatures: [300, 450, 600]\n  n_replicas: 2\n"
+                             "  exchange_interval: 5\n  warmup_steps: 10\n"
+                             "  steps_per_frame: 10\noutput:\n  checkpoint_minutes: 0\n";
+    const std::string cfg = write_config(text);
+    const Outcome full = run_pita("md " + cfg + " md.n_frames=4 --out " + (dir_ / "full").string());
+    ASSERT_EQ(full.exit_code, 0) << full.output;
+    EXPECT_THAT(full.output, HasSubstr("exchange acceptance per pair"));
+    nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "full/md.json"));
+    ASSERT_EQ(stats["exchange"]["pairs"].size(), 2u);
+    // 50 steps, an exchange every 5: 10 rounds alternating even and odd pairs, 2 chains each.
+    EXPECT_EQ(stats["exchange"]["pairs"][0]["attempts"], 10);
+    EXPECT_EQ(stats["exchange"]["pairs"][1]["attempts"], 10);
+    EXPECT_EQ(stats["force_evaluations"], 6 * (1 + 10 + 4 * 10));
+
+    const Outcome part = run_pita("md " + cfg + " md.n_frames=2 --out " + (dir_ / "part").string());
+    ASSERT_EQ(part.exit_code, 0) << part.output;
+    const Outcome more =
+        run_pita("md " + cfg + " md.n_frames=4 --resume " + (dir_ / "part").string());
+    ASSERT_EQ(more.exit_code, 0) << more.output;
+    EXPECT_THAT(more.output, HasSubstr("resuming after 2 of 4 frames"));
+    for (const char* t : {"T300", "T450", "T600"}) {
+        const at::Tensor a = pita::read_npy((dir_ / "full" / t / "frames.npy").string());
+        const at::Tensor b = pita::read_npy((dir_ / "part" / t / "frames.npy").string());
+        ASSERT_EQ(a.size(0), 4) << t;
+        EXPECT_TRUE(a.equal(b)) << t;
+    }
+    nlohmann::json resumed = nlohmann::json::parse(std::ifstream(dir_ / "part/md.json"));
+    EXPECT_EQ(resumed["force_evaluations"], stats["force_evaluations"]);
+    EXPECT_EQ(resumed["exchange"], stats["exchange"]);
+
+    // Anything else changed is refused with the key named; so is shrinking below the frames made.
+    const Outcome refused =
+        run_pita("md " + cfg + " md.n_frames=4 seed=5 --resume " + (dir_ / "part").string());
+    EXPECT_EQ(refused.exit_code, 2);
+    EXPECT_THAT(refused.output, HasSubstr("seed"));
+    const Outcome shrink =
+        run_pita("md " + cfg + " md.n_frames=1 --resume " + (dir_ / "part").string());
+    EXPECT_EQ(shrink.exit_code, 2);
+    EXPECT_THAT(shrink.output, HasSubstr("fewer than the 4 frames"));
 }
 #endif
 

@@ -1,0 +1,27 @@
+#pragma once
+// A checkpoint file of named tensors plus a JSON record, written atomically (a crash leaves the
+// previous file whole). For states that are not a network: MD replicas, their recorded frames
+// and the random generator. LibTorch's archive format, so `torch.load`-style tools can read it.
+#include <map>
+#include <string>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+namespace pita {
+
+struct TensorArchive {
+    nlohmann::json record;
+    std::map<std::string, at::Tensor> tensors;
+};
+
+/// Writes `archive` to `path` (via a temporary file and a rename). `kind` names what the file
+/// holds (e.g. "md"); load_tensor_archive checks it.
+/// @throws IoError when the file cannot be written
+void save_tensor_archive(const std::string& path, const std::string& kind,
+                         const TensorArchive& archive);
+
+/// @throws IoError when the file is missing, damaged, of another kind or another format version
+TensorArchive load_tensor_archive(const std::string& path, const std::string& kind);
+
+}  // namespace pita

@@ -133,7 +133,13 @@ class PeriodicTorsionTerm final : public ForceTerm {
           atoms_(to_vector_long(p_.atoms)),
           periodicity_(to_vector(p_.periodicity)),
           phase_(to_vector(p_.phase)),
-          k_(to_vector(p_.k)) {}
+          k_(to_vector(p_.k)) {
+        for (size_t t = 0; t < k_.size(); ++t) {
+            periodicity_int_.push_back(static_cast<int>(periodicity_[t]));
+            cos_phase_.push_back(std::cos(phase_[t]));
+            sin_phase_.push_back(std::sin(phase_[t]));
+        }
+    }
     double energy_cpu(const double* x, double* grad) const override {
         double e = 0;
         for (size_t t = 0; t < k_.size(); ++t) {
@@ -144,13 +150,28 @@ class PeriodicTorsionTerm final : public ForceTerm {
             const Vec3 b3 = load(x, a3) - load(x, a2);
             const Vec3 m = cross(b1, b2), n = cross(b2, b3);
             const double b2_norm = std::sqrt(dot(b2, b2));
-            const double phi = std::atan2(b2_norm * dot(b1, n), dot(m, n));
-            const double arg = periodicity_[t] * phi - phase_[t];
-            e += k_[t] * (1.0 + std::cos(arg));
+            // φ = atan2(y, x); cos(n·φ − φ0) and sin(n·φ − φ0) from cos φ and sin φ by complex
+            // powers (n is a small integer), without atan2, cos and sin per torsion.
+            const double y = b2_norm * dot(b1, n), xx = dot(m, n);
+            const double h = std::sqrt(xx * xx + y * y);
+            double cos_phi = 1.0, sin_phi = 0.0;  // atan2(0, 0) = 0
+            if (h != 0.0) {
+                cos_phi = xx / h;
+                sin_phi = y / h;
+            }
+            double cos_n = cos_phi, sin_n = sin_phi;
+            for (int q = 1; q < periodicity_int_[t]; ++q) {
+                const double c = cos_n * cos_phi - sin_n * sin_phi;
+                sin_n = sin_n * cos_phi + cos_n * sin_phi;
+                cos_n = c;
+            }
+            const double cos_arg = cos_n * cos_phase_[t] + sin_n * sin_phase_[t];
+            e += k_[t] * (1.0 + cos_arg);
             if (grad != nullptr) {
+                const double sin_arg = sin_n * cos_phase_[t] - cos_n * sin_phase_[t];
                 // Blondel & Karplus (1996): ∂φ/∂x0 = −|b2|/|m|²·m, ∂φ/∂x3 = |b2|/|n|²·n; the
                 // middle atoms follow from translation and rotation invariance.
-                const double de_dphi = -k_[t] * periodicity_[t] * std::sin(arg);
+                const double de_dphi = -k_[t] * periodicity_[t] * sin_arg;
                 const Vec3 g0 = (-b2_norm / dot(m, m)) * m;
                 const Vec3 g3 = (b2_norm / dot(n, n)) * n;
                 const double p = dot(b1, b2) / dot(b2, b2), q = dot(b3, b2) / dot(b2, b2);
@@ -179,6 +200,8 @@ class PeriodicTorsionTerm final : public ForceTerm {
     PeriodicTorsionParams p_;
     std::vector<int64_t> atoms_;
     std::vector<double> periodicity_, phase_, k_;
+    std::vector<int> periodicity_int_;           ///< n ≥ 1 (OpenMM requires it)
+    std::vector<double> cos_phase_, sin_phase_;  ///< cos φ0, sin φ0
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "pita/molecule/force_field.h"
 
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -21,6 +22,7 @@
 #include "pita/core/error.h"
 #include "pita/molecule/custom_gb_obc_impl.h"
 #include "pita/molecule/force_term_impl.h"
+#include "pita/molecule/pair_kernel_impl.h"
 #include "pita/molecule/units.h"
 
 namespace pita {
@@ -98,8 +100,8 @@ at::Tensor double_tensor(const std::vector<double>& v) {
     return at::tensor(v, at::TensorOptions().dtype(at::kDouble));
 }
 
-std::unique_ptr<ForceTerm> import_nonbonded(const OpenMM::NonbondedForce& f,
-                                            const std::string& where) {
+detail::NonbondedParams import_nonbonded(const OpenMM::NonbondedForce& f,
+                                         const std::string& where) {
     const auto method = f.getNonbondedMethod();
     PITA_CHECK(method == OpenMM::NonbondedForce::NoCutoff ||
                    method == OpenMM::NonbondedForce::CutoffNonPeriodic,
@@ -169,11 +171,10 @@ std::unique_ptr<ForceTerm> import_nonbonded(const OpenMM::NonbondedForce& f,
         p.k_rf = (eps - 1.0) / ((2.0 * eps + 1.0) * rc * rc * rc);
         p.c_rf = 3.0 * eps / ((2.0 * eps + 1.0) * rc);
     }
-    return detail::make_nonbonded_term(std::move(p));
+    return p;
 }
 
-std::unique_ptr<ForceTerm> import_gbsa_obc(const OpenMM::GBSAOBCForce& f,
-                                           const std::string& where) {
+detail::ObcParams import_gbsa_obc(const OpenMM::GBSAOBCForce& f, const std::string& where) {
     const auto method = f.getNonbondedMethod();
     PITA_CHECK(method == OpenMM::GBSAOBCForce::NoCutoff ||
                    method == OpenMM::GBSAOBCForce::CutoffNonPeriodic,
@@ -206,7 +207,7 @@ std::unique_ptr<ForceTerm> import_gbsa_obc(const OpenMM::GBSAOBCForce& f,
     p.use_cutoff = method == OpenMM::GBSAOBCForce::CutoffNonPeriodic;
     p.cutoff = f.getCutoffDistance();
     p.screening_shift = p.use_cutoff ? 1.0 / p.cutoff : 0.0;
-    return detail::make_obc_term(std::move(p), n);
+    return p;
 }
 
 std::string read_file(const std::filesystem::path& path) {
@@ -249,10 +250,16 @@ ForceField::ForceField(FromXml, const std::string& xml, std::string source)
     n_particles_ = system->getNumParticles();
     PITA_CHECK(n_particles_ >= 2, "[force_field] {}: particles: got {}; expected at least 2.",
                source_, n_particles_);
+    // The first NonbondedForce and the first OBC term go to the fused CPU pair kernel; any
+    // others are evaluated term by term.
+    std::optional<detail::NonbondedParams> fused_nonbonded;
+    std::optional<detail::ObcParams> fused_obc;
+    std::vector<bool> fused;
     for (int k = 0; k < system->getNumForces(); ++k) {
         const OpenMM::Force& force = system->getForce(k);
         std::string type;
         std::unique_ptr<ForceTerm> term;
+        bool is_fused = false;
         const std::string where_prefix = fmt::format("force {} of {}", k, source_);
         PITA_CHECK(!force.usesPeriodicBoundaryConditions(),
                    "[force_field] {} ({}): periodic boundary conditions: got on; expected off. "
@@ -271,15 +278,21 @@ ForceField::ForceField(FromXml, const std::string& xml, std::string source)
             term = import_torsions(*torsions);
         } else if (const auto* nonbonded = dynamic_cast<const OpenMM::NonbondedForce*>(&force)) {
             type = "NonbondedForce";
-            term = import_nonbonded(*nonbonded, where_prefix + " (NonbondedForce)");
+            detail::NonbondedParams p =
+                import_nonbonded(*nonbonded, where_prefix + " (NonbondedForce)");
+            if (!fused_nonbonded) fused_nonbonded = p, is_fused = true;
+            term = detail::make_nonbonded_term(std::move(p));
         } else if (const auto* gbsa = dynamic_cast<const OpenMM::GBSAOBCForce*>(&force)) {
             type = "GBSAOBCForce";
-            term = import_gbsa_obc(*gbsa, where_prefix + " (GBSAOBCForce)");
+            detail::ObcParams p = import_gbsa_obc(*gbsa, where_prefix + " (GBSAOBCForce)");
+            if (!fused_obc) fused_obc = p, is_fused = true;
+            term = detail::make_obc_term(std::move(p), n_particles_);
         } else if (const auto* custom_gb = dynamic_cast<const OpenMM::CustomGBForce*>(&force)) {
             type = "CustomGBForce";
-            term = detail::make_obc_term(
-                detail::obc_params_from_custom_gb(*custom_gb, where_prefix + " (CustomGBForce)"),
-                n_particles_);
+            detail::ObcParams p =
+                detail::obc_params_from_custom_gb(*custom_gb, where_prefix + " (CustomGBForce)");
+            if (!fused_obc) fused_obc = p, is_fused = true;
+            term = detail::make_obc_term(std::move(p), n_particles_);
         } else if (dynamic_cast<const OpenMM::CMMotionRemover*>(&force) != nullptr) {
             continue;  // changes dynamics only; no energy
         } else {
@@ -289,9 +302,15 @@ ForceField::ForceField(FromXml, const std::string& xml, std::string source)
                        "evaluate this System with OpenMM itself.",
                        where_prefix, force.getName(), kSupported);
         }
+        if (!is_fused) unfused_terms_.push_back(term.get());
         terms_.push_back(std::move(term));
         term_names_.push_back(type);
         term_force_indices_.push_back(k);
+    }
+    if (fused_nonbonded || fused_obc) {
+        pair_kernel_ = std::make_unique<detail::PairKernel>(
+            n_particles_, fused_nonbonded ? &*fused_nonbonded : nullptr,
+            fused_obc ? &*fused_obc : nullptr);
     }
 }
 
@@ -339,12 +358,15 @@ EnergyAndForce ForceField::cpu_kernel(const at::Tensor& x_in, bool want_force) c
     const double* xp = x.data_ptr<double>();
     double* ep = energy.data_ptr<double>();
     double* gp = want_force ? grad.data_ptr<double>() : nullptr;
-    // Rows are independent; a few rows per task keep the scheduling cost small.
-    at::parallel_for(0, batch, 8, [&](int64_t begin, int64_t end) {
+    // Rows are independent; one scratch buffer per task, none per row.
+    at::parallel_for(0, batch, 16, [&](int64_t begin, int64_t end) {
+        std::vector<double> scratch(pair_kernel_ ? pair_kernel_->scratch_size() : 0);
         for (int64_t b = begin; b < end; ++b) {
+            const double* xb = xp + b * stride;
+            double* gb = gp == nullptr ? nullptr : gp + b * stride;
             double e = 0;
-            for (const auto& term : terms_)
-                e += term->energy_cpu(xp + b * stride, gp == nullptr ? nullptr : gp + b * stride);
+            for (const ForceTerm* term : unfused_terms_) e += term->energy_cpu(xb, gb);
+            if (pair_kernel_) e += pair_kernel_->energy(xb, gb, scratch.data());
             ep[b] = e;
         }
     });

@@ -13,6 +13,7 @@ namespace pita {
 
 namespace detail {
 class ForceTerm;
+class PairKernel;
 }  // namespace detail
 
 /// The potential energy of one molecule, in kJ/mol for positions in nm; forces in kJ/mol/nm.
@@ -67,6 +68,9 @@ class ForceField final : public Energy {
     std::string source_;
     int64_t n_particles_ = 0;
     std::vector<std::unique_ptr<detail::ForceTerm>> terms_;
+    /// The CPU kernel: the nonbonded and OBC terms fused over pairs, and the other terms.
+    std::unique_ptr<detail::PairKernel> pair_kernel_;
+    std::vector<const detail::ForceTerm*> unfused_terms_;
     std::vector<std::string> term_names_;
     std::vector<int> term_force_indices_;
 };

@@ -1,0 +1,460 @@
+// NonbondedForce + OBC generalized Born fused over the pairs of one configuration; see
+// pair_kernel_impl.h. The per-pair formulas are those of nonbonded_term.cpp and obc_term.cpp,
+// written in the same operation order, so that results agree with those terms to rounding.
+//
+// Layout: pairs (i, j > i) in row-major order, pair k = row_begin_[i] + (j − i − 1). Loops run
+// over a row's pairs with j contiguous, so per-atom values of j are contiguous too and the loops
+// vectorise without gathers. Sums into atom i (a reduction over its row) are kept in separate
+// scalar loops in the original order; sums into atom j are plain vector updates.
+#include "pita/molecule/pair_kernel_impl.h"
+
+// This file is compiled with -fno-math-errno -fno-trapping-math (pita/CMakeLists.txt): sqrt
+// becomes one instruction and the masked selects stay branch-free, so the pair loops
+// vectorise. Neither flag changes a result (no reassociation, no contraction): they only drop
+// errno and floating-point exception flags, which nothing reads.
+// PITA_IVDEP: the arrays of a loop do not overlap (GCC ignores __restrict on local pointers).
+#if defined(__GNUC__) && !defined(__clang__)
+#define PITA_IVDEP _Pragma("GCC ivdep")
+#else
+#define PITA_IVDEP
+#endif
+// PITA_CLONES: x86-64 builds also compile the pair loops for AVX2 (4 doubles per vector instead
+// of SSE2's 2), picked at run time; no FMA, so both versions round identically.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define PITA_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define PITA_CLONES
+#endif
+
+#include <cmath>
+#include <limits>
+
+#include <ATen/ATen.h>
+
+#include "pita/molecule/units.h"
+
+namespace pita::detail {
+namespace {
+
+/// ½·T of receiver (offset radius o) screened by a sphere of scaled radius s at distance r, and
+/// its derivative in r, given 1/U, 1/L and log(L/U) (see ObcTerm::descreening); no overlap test.
+template <bool kEngulf>
+inline void descreening(double r, double ir, double o, double s, double inv_o, double iu, double il,
+                        double log_ratio, double& t_out, double& dt_out) {
+    const double dist = std::abs(r - s);
+    const double sign = r >= s ? 1.0 : -1.0;
+    const double dlower = dist > o ? sign : 0.0;
+    const double a = r - s * s * ir, b = iu * iu - il * il;
+    double t = il - iu + 0.25 * a * b + 0.5 * log_ratio * ir;
+    double dt = -dlower * il * il + iu * iu + 0.25 * (1.0 + s * s * ir * ir) * b +
+                0.25 * a * (-2.0 * iu * iu * iu + 2.0 * dlower * il * il * il) +
+                0.5 * ((dlower * il - iu) * ir - log_ratio * ir * ir);
+    if (kEngulf) {
+        const bool engulfed = o < s - r;
+        t += engulfed ? 2.0 * (inv_o - il) : 0.0;
+        dt += engulfed ? 2.0 * dlower * il * il : 0.0;
+    }
+    t_out = 0.5 * t;
+    dt_out = 0.5 * dt;
+}
+
+/// Pass 1c of one row (atom i against j = i+1 ...; arrays start at the row's first pair or at
+/// atom i+1): descreening of i by j (t1, d1) and of j by i (added to sum_j, d2). A pair counts
+/// where r² < rc² or r² is NaN (rc² = NaN: no cutoff) and where the spheres overlap.
+template <bool kEngulf>
+PITA_CLONES void descreening_row(int64_t len, double rc2, double oi, double si, double inv_oi,
+                                 const double* __restrict oj, const double* __restrict sj,
+                                 const double* __restrict inv_oj, const double* __restrict r,
+                                 const double* __restrict inv_r, const double* __restrict r2,
+                                 const double* __restrict iu1, const double* __restrict il1,
+                                 const double* __restrict iu2, const double* __restrict il2,
+                                 const double* __restrict lg1, const double* __restrict lg2,
+                                 double* __restrict t1, double* __restrict d1,
+                                 double* __restrict d2, double* __restrict sum_j) {
+    for (int64_t m = 0; m < len; ++m) {
+        const double rr = r[m], ir = inv_r[m];
+        double t_1, dt_1, t_2, dt_2;
+        descreening<kEngulf>(rr, ir, oi, sj[m], inv_oi, iu1[m], il1[m], lg1[m], t_1, dt_1);
+        descreening<kEngulf>(rr, ir, oj[m], si, inv_oj[m], iu2[m], il2[m], lg2[m], t_2, dt_2);
+        // 0/1 factors, not selects: with a select GCC moves the arithmetic (and its loads)
+        // under a branch and the loop no longer vectorises. The terms are finite wherever a
+        // factor is 0 (r > 0); a NaN distance keeps both factors 1.
+        const bool out = r2[m] >= rc2;
+        const double in1 = out | (rr + sj[m] - oi < 0) ? 0.0 : 1.0;
+        const double in2 = out | (rr + si - oj[m] < 0) ? 0.0 : 1.0;
+        t1[m] = in1 * t_1;
+        d1[m] = in1 * dt_1;
+        d2[m] = in2 * dt_2;
+        sum_j[m] += in2 * t_2;
+    }
+}
+
+std::vector<double> to_vector(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kDouble).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+std::vector<int64_t> to_vector_long(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kLong).contiguous();
+    return {c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel()};
+}
+
+/// A squared cutoff that no r² reaches: r² >= NaN is false, also for r² = ∞.
+constexpr double kNoCutoff = std::numeric_limits<double>::quiet_NaN();
+
+}  // namespace
+
+PairKernel::PairKernel(int64_t n_particles, const NonbondedParams* nonbonded, const ObcParams* obc)
+    : n_(n_particles), n_pairs_(n_particles * (n_particles - 1) / 2) {
+    row_begin_.resize(static_cast<size_t>(n_));
+    for (int64_t i = 0, k = 0; i < n_; k += n_ - 1 - i, ++i) row_begin_[i] = k;
+    const auto pairs = static_cast<size_t>(n_pairs_);
+    auto pair_index = [&](int64_t a, int64_t b) {
+        const int64_t i = std::min(a, b), j = std::max(a, b);
+        return static_cast<size_t>(row_begin_[i] + (j - i - 1));
+    };
+
+    if (nonbonded != nullptr) {
+        has_nonbonded_ = true;
+        const NonbondedParams& p = *nonbonded;
+        nb_cutoff2_.assign(pairs, -1.0);  // excluded pairs: out at any distance
+        nb_sigma2_.assign(pairs, 0.0);
+        nb_eps4_.assign(pairs, 0.0);
+        nb_kqq_.assign(pairs, 0.0);
+        nb_krf_.assign(pairs, 0.0);
+        nb_crf_.assign(pairs, 0.0);
+        auto fill = [&](const at::Tensor& atoms, const at::Tensor& qq, const at::Tensor& sigma,
+                        const at::Tensor& epsilon, bool ordinary) {
+            const std::vector<int64_t> ij = to_vector_long(atoms);
+            const std::vector<double> q = to_vector(qq), s = to_vector(sigma),
+                                      e = to_vector(epsilon);
+            for (size_t m = 0; m < q.size(); ++m) {
+                const size_t k = pair_index(ij[2 * m], ij[2 * m + 1]);
+                nb_cutoff2_[k] = ordinary && p.use_cutoff ? p.cutoff * p.cutoff : kNoCutoff;
+                nb_sigma2_[k] = s[m] * s[m];
+                nb_eps4_[k] = 4.0 * e[m];
+                nb_kqq_[k] = kOne4PiEps0 * q[m];
+                nb_krf_[k] = ordinary && p.use_cutoff ? p.k_rf : 0.0;
+                nb_crf_[k] = ordinary && p.use_cutoff ? p.c_rf : 0.0;
+            }
+        };
+        fill(p.pairs, p.charge_prod, p.sigma, p.epsilon, true);
+        fill(p.exception_pairs, p.exception_charge_prod, p.exception_sigma, p.exception_epsilon,
+             false);
+    }
+    if (obc != nullptr) {
+        has_obc_ = true;
+        obc_ = *obc;
+        obc_cutoff2_ = obc_.use_cutoff ? obc_.cutoff * obc_.cutoff : kNoCutoff;
+        obc_pre_ =
+            -obc_.coulomb_constant * (1.0 / obc_.solute_dielectric - 1.0 / obc_.solvent_dielectric);
+        charge_ = to_vector(obc_.charge);
+        offset_radius_ = to_vector(obc_.offset_radius);
+        scaled_radius_ = to_vector(obc_.scaled_radius);
+        inv_offset_radius_.resize(offset_radius_.size());
+        for (size_t i = 0; i < offset_radius_.size(); ++i)
+            inv_offset_radius_[i] = 1.0 / offset_radius_[i];
+        gb_kqq_.resize(pairs);
+        for (int64_t i = 0; i < n_; ++i)
+            for (int64_t j = i + 1; j < n_; ++j)
+                gb_kqq_[pair_index(i, j)] = obc_pre_ * charge_[i] * charge_[j];
+    }
+    // Positions and gradients SoA (6n), per-atom OBC values (4n); per pair: geometry (6),
+    // ∂E/∂r (1), nonbonded energies (1), OBC (12), force coefficient (1).
+    scratch_size_ = static_cast<size_t>(10 * n_ + 21 * n_pairs_);
+}
+
+PITA_CLONES double PairKernel::energy(const double* x, double* grad, double* scratch) const {
+    const int64_t n = n_, np = n_pairs_;
+    double* xs = scratch;
+    double* ys = xs + n;
+    double* zs = ys + n;
+    double* gx = zs + n;
+    double* gy = gx + n;
+    double* gz = gy + n;
+    double* atom_work = gz + n;      // 4n, OBC
+    double* dx = atom_work + 4 * n;  // pair arrays from here
+    double* dy = dx + np;
+    double* dz = dy + np;
+    double* r2 = dz + np;
+    double* r = r2 + np;
+    double* inv_r = r + np;
+    double* de_dr = inv_r + np;
+    double* coef = de_dr + np;
+    double* pair_work = coef + np;  // 13 np: nonbonded energies, OBC
+
+    for (int64_t i = 0; i < n; ++i) {
+        xs[i] = x[3 * i];
+        ys[i] = x[3 * i + 1];
+        zs[i] = x[3 * i + 2];
+    }
+    // Geometry: the same operations as the terms, d = x_j − x_i, r² = Σ d², r, 1/r.
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double xi = xs[i], yi = ys[i], zi = zs[i];
+        const double* __restrict xj = xs + i + 1;
+        const double* __restrict yj = ys + i + 1;
+        const double* __restrict zj = zs + i + 1;
+        double* __restrict dxk = dx + k0;
+        double* __restrict dyk = dy + k0;
+        double* __restrict dzk = dz + k0;
+        double* __restrict r2k = r2 + k0;
+        double* __restrict rk = r + k0;
+        double* __restrict irk = inv_r + k0;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
+            const double ax = xj[m] - xi, ay = yj[m] - yi, az = zj[m] - zi;
+            dxk[m] = ax;
+            dyk[m] = ay;
+            dzk[m] = az;
+            const double s = ax * ax + ay * ay + az * az;
+            r2k[m] = s;
+            const double rr = std::sqrt(s);
+            rk[m] = rr;
+            irk[m] = 1.0 / rr;
+        }
+    }
+    for (int64_t k = 0; k < np; ++k) de_dr[k] = 0.0;
+
+    const bool want_grad = grad != nullptr;
+    double e = 0;
+    if (has_nonbonded_) e += nonbonded_pairs(r2, r, inv_r, de_dr, pair_work);
+    if (has_obc_) e += obc(r2, r, inv_r, de_dr, atom_work, pair_work + np, want_grad);
+    if (!want_grad) return e;
+
+    // ∂E/∂r (direct terms, and the OBC chain rule folded into de_dr) scattered onto atoms.
+    for (int64_t i = 0; i < n; ++i) gx[i] = gy[i] = gz[i] = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double* __restrict dek = de_dr + k0;
+        const double* __restrict irk = inv_r + k0;
+        const double* __restrict dxk = dx + k0;
+        const double* __restrict dyk = dy + k0;
+        const double* __restrict dzk = dz + k0;
+        double* __restrict ck = coef + k0;
+        double* __restrict gxj = gx + i + 1;
+        double* __restrict gyj = gy + i + 1;
+        double* __restrict gzj = gz + i + 1;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
+            const double c = dek[m] * irk[m];
+            ck[m] = c;
+            gxj[m] += c * dxk[m];
+            gyj[m] += c * dyk[m];
+            gzj[m] += c * dzk[m];
+        }
+        double sx = 0, sy = 0, sz = 0;
+        for (int64_t m = 0; m < len; ++m) {
+            sx += ck[m] * dxk[m];
+            sy += ck[m] * dyk[m];
+            sz += ck[m] * dzk[m];
+        }
+        gx[i] -= sx;
+        gy[i] -= sy;
+        gz[i] -= sz;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        grad[3 * i] += gx[i];
+        grad[3 * i + 1] += gy[i];
+        grad[3 * i + 2] += gz[i];
+    }
+    return e;
+}
+
+PITA_CLONES double PairKernel::nonbonded_pairs(const double* r2, const double* r,
+                                               const double* inv_r, double* de_dr,
+                                               double* energies) const {
+    const int64_t np = n_pairs_;
+    const double* __restrict rc2 = nb_cutoff2_.data();
+    const double* __restrict sigma2 = nb_sigma2_.data();
+    const double* __restrict eps4 = nb_eps4_.data();
+    const double* __restrict kqq = nb_kqq_.data();
+    const double* __restrict krf = nb_krf_.data();
+    const double* __restrict crf = nb_crf_.data();
+    double* __restrict ek = energies;
+    double* __restrict dk = de_dr;
+    PITA_IVDEP for (int64_t k = 0; k < np; ++k) {
+        const double ir = inv_r[k], rr = r[k];
+        const double s2 = sigma2[k] * ir * ir;
+        const double s6 = s2 * s2 * s2;
+        const double lj = eps4[k] * (s6 * s6 - s6);
+        const double dlj = eps4[k] * (-12.0 * s6 * s6 + 6.0 * s6) * ir;
+        const double coulomb = kqq[k] * (ir + krf[k] * rr * rr - crf[k]);
+        const double dcoulomb = kqq[k] * (-ir * ir + 2.0 * krf[k] * rr);
+        // Outside the cutoff only where it applies; a NaN distance stays in (NaN >= rc² is
+        // false), so that its row's energy is NaN.
+        const bool in = !(r2[k] >= rc2[k]);
+        ek[k] = in ? lj + coulomb : 0.0;
+        dk[k] += in ? dlj + dcoulomb : 0.0;
+    }
+    double e0 = 0, e1 = 0, e2 = 0, e3 = 0;
+    int64_t k = 0;
+    for (; k + 4 <= np; k += 4) {
+        e0 += ek[k];
+        e1 += ek[k + 1];
+        e2 += ek[k + 2];
+        e3 += ek[k + 3];
+    }
+    for (; k < np; ++k) e0 += ek[k];
+    return (e0 + e1) + (e2 + e3);
+}
+
+PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const double* inv_r,
+                                   double* de_dr, double* atom_work, double* pair_work,
+                                   bool want_grad) const {
+    const int64_t n = n_, np = n_pairs_;
+    const ObcParams& p = obc_;
+    const bool engulf = p.engulf_correction;
+    const double rc2 = obc_cutoff2_;
+    double* sum = atom_work;
+    double* born = sum + n;
+    double* dborn_dsum = born + n;
+    double* de_dborn = dborn_dsum + n;
+    double* iu1 = pair_work;  // receiver i, screener j
+    double* il1 = iu1 + np;
+    double* iu2 = il1 + np;  // receiver j, screener i
+    double* il2 = iu2 + np;
+    double* lg1 = il2 + np;  // log(L/U), then lg2 right after it
+    double* lg2 = lg1 + np;
+    double* t1 = lg2 + np;  // ½·T of receiver i
+    double* d1 = t1 + np;   // ∂(½·T)/∂r, receiver i and receiver j
+    double* d2 = d1 + np;
+    double* ex = d2 + np;  // exp(−r²/(4 B_i B_j))
+    double* w = ex + np;   // ∂E/∂(B_i B_j)-weights of the Born-radius chain rule
+    double* egb = w + np;  // GB pair energies
+    const double* o = offset_radius_.data();
+    const double* s = scaled_radius_.data();
+    const double* inv_o = inv_offset_radius_.data();
+
+    // Pass 1a: the bounds of the descreening integral, U = r + s, L = max(|r − s|, o).
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double oi = o[i], si = s[i];
+        const double* __restrict oj = o + i + 1;
+        const double* __restrict sj = s + i + 1;
+        const double* __restrict rk = r + k0;
+        double* __restrict iu1k = iu1 + k0;
+        double* __restrict il1k = il1 + k0;
+        double* __restrict iu2k = iu2 + k0;
+        double* __restrict il2k = il2 + k0;
+        double* __restrict lg1k = lg1 + k0;
+        double* __restrict lg2k = lg2 + k0;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
+            const double rr = rk[m];
+            const double upper1 = rr + sj[m], dist1 = std::abs(rr - sj[m]);
+            const double lower1 = dist1 > oi ? dist1 : oi;
+            const double upper2 = rr + si, dist2 = std::abs(rr - si);
+            const double lower2 = dist2 > oj[m] ? dist2 : oj[m];
+            const double iu_1 = 1.0 / upper1, iu_2 = 1.0 / upper2;
+            iu1k[m] = iu_1;
+            il1k[m] = 1.0 / lower1;
+            iu2k[m] = iu_2;
+            il2k[m] = 1.0 / lower2;
+            lg1k[m] = lower1 * iu_1;
+            lg2k[m] = lower2 * iu_2;
+        }
+    }
+    // Pass 1b: the logarithms, in a loop of their own so that the others vectorise.
+    for (int64_t k = 0; k < 2 * np; ++k) lg1[k] = std::log(lg1[k]);
+    // Pass 1c: the descreening terms and their derivatives; sums into atom j here, into atom i
+    // in the original order after the row.
+    for (int64_t i = 0; i < n; ++i) sum[i] = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double* t1k = t1 + k0;
+        (engulf ? descreening_row<true>
+                : descreening_row<false>)(len, rc2, o[i], s[i], inv_o[i], o + i + 1, s + i + 1,
+                                          inv_o + i + 1, r + k0, inv_r + k0, r2 + k0, iu1 + k0,
+                                          il1 + k0, iu2 + k0, il2 + k0, lg1 + k0, lg2 + k0, t1 + k0,
+                                          d1 + k0, d2 + k0, sum + i + 1);
+        double acc = sum[i];
+        for (int64_t m = 0; m < len; ++m) acc += t1k[m];
+        sum[i] = acc;
+    }
+    // Born radii, self and surface-area energies (as ObcTerm).
+    const double pre = obc_pre_;
+    double e = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double oi = o[i], rho = oi + p.offset;
+        const double psi = sum[i] * oi;
+        const double t = std::tanh(p.alpha * psi - p.beta * psi * psi + p.gamma * psi * psi * psi);
+        born[i] = 1.0 / (1.0 / oi - t / rho);
+        dborn_dsum[i] = born[i] * born[i] * (1.0 - t * t) / rho *
+                        (p.alpha - 2.0 * p.beta * psi + 3.0 * p.gamma * psi * psi) * oi;
+        const double self = 0.5 * pre * charge_[i] * charge_[i] / born[i];
+        e += self;
+        de_dborn[i] = -self / born[i];
+        if (p.use_surface_area) {
+            const double sa = p.surface_area_factor * (rho + p.probe_radius) *
+                              (rho + p.probe_radius) * std::pow(rho / born[i], 6);
+            e += sa;
+            de_dborn[i] -= 6.0 * sa / born[i];
+        }
+    }
+    // Pass 2: GB pair energies, their direct ∂E/∂r and their Born-radius derivatives.
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double bi = born[i];
+        const double* __restrict bj = born + i + 1;
+        const double* __restrict rk = r + k0;
+        double* __restrict exk = ex + k0;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
+            const double rr = rk[m];
+            exk[m] = -(rr * rr) / (4.0 * (bi * bj[m]));
+        }
+    }
+    for (int64_t k = 0; k < np; ++k) ex[k] = std::exp(ex[k]);
+    const double shift = p.screening_shift;
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double bi = born[i];
+        const double* __restrict bj = born + i + 1;
+        const double* __restrict rk = r + k0;
+        const double* __restrict r2k = r2 + k0;
+        const double* __restrict exk = ex + k0;
+        const double* __restrict kqqk = gb_kqq_.data() + k0;
+        double* __restrict dek = de_dr + k0;
+        double* __restrict wk = w + k0;
+        double* __restrict egk = egb + k0;
+        double* __restrict de_dborn_j = de_dborn + i + 1;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
+            const bool in = !(r2k[m] >= rc2);
+            const double bb = bi * bj[m];
+            const double rr = rk[m];
+            const double rsq = rr * rr;
+            const double exm = exk[m];
+            const double f = std::sqrt(rsq + bb * exm);
+            const double kqq = kqqk[m];
+            const double eg = kqq * (1.0 / f - shift);
+            const double de_df = -kqq / (f * f);
+            const double dr = de_df * rr * (1.0 - 0.25 * exm) / f;
+            const double df_dbb = exm * (1.0 + rsq / (4.0 * bb)) / (2.0 * f);
+            const double wm = in ? de_df * df_dbb : 0.0;
+            egk[m] = in ? eg : 0.0;
+            dek[m] += in ? dr : 0.0;
+            wk[m] = wm;
+            de_dborn_j[m] += wm * bi;
+        }
+        double acc = de_dborn[i], acc_e = e;
+        for (int64_t m = 0; m < len; ++m) {
+            acc += wk[m] * bj[m];
+            acc_e += egk[m];
+        }
+        de_dborn[i] = acc;
+        e = acc_e;
+    }
+    if (!want_grad) return e;
+    // Pass 3: the chain rule through the Born radii, folded into ∂E/∂r.
+    for (int64_t i = 0; i < n; ++i) {
+        const int64_t k0 = row_begin_[i], len = n - 1 - i;
+        const double ai = de_dborn[i] * dborn_dsum[i];
+        const double* __restrict de_dborn_j = de_dborn + i + 1;
+        const double* __restrict dborn_dsum_j = dborn_dsum + i + 1;
+        const double* __restrict d1k = d1 + k0;
+        const double* __restrict d2k = d2 + k0;
+        double* __restrict dek = de_dr + k0;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) dek[m] +=
+            ai * d1k[m] + de_dborn_j[m] * dborn_dsum_j[m] * d2k[m];
+    }
+    return e;
+}
+
+}  // namespace pita::detail

@@ -1,17 +1,11 @@
-// ALDP (amber14 + OBC1, the PITA target) energy + forces: pita's batched LibTorch ForceField
-// against OpenMM's CPU platform evaluating one configuration at a time (one Context, one
-// thread: the setting TOOLCHAIN.md measured as OpenMM's fastest for this system).
-// Measured 2026-11-24 on the 2-core dev machine under load (load average ~3, other jobs
-// running): batch 1024, one thread, fused CPU path: 43.6k configs/s (float64) and 47.4k/s
-// (float32) against OpenMM CPU 3.8k/s (real time), about 11x; batch 1: 45k/s vs 3.7k/s. With
-// 2 threads on the loaded machine OpenMP waits made it slower (23k/s).
-// Re-measured 05:10 UTC: 1 thread 47.7k/s, 2 threads 23.9k/s, 2 threads with
-// OMP_WAIT_POLICY=PASSIVE 45k/s; but two single-thread processes side by side ran at 24.5k/s
-// each (CPU time half of wall), i.e. the machine then gave this job about one core in all, so
-// thread scaling cannot be measured on it; a dynamic row split and plain std::threads did not
-// help either (20-24k/s) and were not kept. OpenMMEnergy pool (engine: openmm), batch 1024:
-// 1 worker 1.1-1.3k/s, 2 workers 4.1-4.8k/s; OpenMM CPU one Context 1.0k/s at that time (it was
-// 3.8k/s in the first measurement: OpenMM's numbers swing with the machine's state).
+// Peptides (amber14 + OBC1, the PITA targets ALDP, AAA, AAAA) energy + forces: pita's batched
+// ForceField (fused float64 CPU kernel) against OpenMM's CPU platform evaluating one
+// configuration at a time (one Context, one thread: the setting TOOLCHAIN.md measured as
+// OpenMM's fastest for these systems), timed in the same binary so that the ratio holds under
+// load. Results and the command: docs/BENCHMARKS.md, "Peptides". On the loaded 2-core dev
+// machine, 2026-11-24: ALDP batch 1024, float64, one thread ~88k configs/s (46.7k before the
+// fused pair kernel) against OpenMM ~4k/s. Threads did not scale there: the machine gave the
+// job about one core in all (two single-thread processes side by side ran at half speed each).
 #ifdef PITA_WITH_OPENMM
 
 #include <filesystem>
@@ -34,20 +28,28 @@ std::filesystem::path source_dir() {
     return std::filesystem::path(__FILE__).parent_path().parent_path();
 }
 
-const std::string kAldp = (source_dir() / "data/molecules/aldp.system.xml").string();
+std::string system_xml(const std::string& molecule) {
+    return (source_dir() / "data/molecules" / (molecule + ".system.xml")).string();
+}
 
-/// The ALDP PDB structure plus 0.01 nm noise, fixed seed: [batch, 22, 3], nm, float64.
-at::Tensor aldp_batch(int64_t batch) {
-    const at::Tensor pdb = pita::read_pdb_positions(source_dir() / "data/molecules/aldp.pdb");
+const std::string kAldp = system_xml("aldp");
+
+/// The molecule's PDB structure plus 0.01 nm noise, fixed seed: [batch, n_atoms, 3], nm, float64.
+at::Tensor noisy_batch(const std::string& molecule, int64_t batch) {
+    const at::Tensor pdb =
+        pita::read_pdb_positions(source_dir() / "data/molecules" / (molecule + ".pdb"));
     at::Generator gen = pita::make_generator(4);
     return pdb.unsqueeze(0) + 0.01 * at::randn({batch, pdb.size(0), 3}, gen, at::kDouble);
 }
 
-void BM_ForceFieldAldpEnergyForce(benchmark::State& state) {
+at::Tensor aldp_batch(int64_t batch) { return noisy_batch("aldp", batch); }
+
+/// Args: batch, bits (32/64), threads.
+void force_field_energy_force(benchmark::State& state, const std::string& molecule) {
     at::set_num_threads(static_cast<int>(state.range(2)));
-    const pita::ForceField ff{std::filesystem::path(kAldp)};
+    const pita::ForceField ff{std::filesystem::path(system_xml(molecule))};
     const auto dtype = state.range(1) == 32 ? at::kFloat : at::kDouble;
-    const at::Tensor x = aldp_batch(state.range(0)).to(dtype);
+    const at::Tensor x = noisy_batch(molecule, state.range(0)).to(dtype);
     for (auto _ : state) {
         pita::EnergyAndForce ef = ff.energy_and_force(x);
         benchmark::DoNotOptimize(ef.force.data_ptr());
@@ -55,14 +57,12 @@ void BM_ForceFieldAldpEnergyForce(benchmark::State& state) {
     state.counters["configs/s"] = benchmark::Counter(
         static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ForceFieldAldpEnergyForce)
-    ->ArgNames({"batch", "bits", "threads"})
-    ->ArgsProduct({{1, 1024}, {32, 64}, {1, 2}})
-    ->UseRealTime();
 
-void BM_OpenMMCpuAldpEnergyForce(benchmark::State& state) {
-    pita::OpenMMReference omm{std::filesystem::path(kAldp), pita::OpenMMPlatform::Cpu};
-    const at::Tensor x = aldp_batch(state.range(0));
+/// Args: batch.
+void openmm_cpu_energy_force(benchmark::State& state, const std::string& molecule) {
+    pita::OpenMMReference omm{std::filesystem::path(system_xml(molecule)),
+                              pita::OpenMMPlatform::Cpu};
+    const at::Tensor x = noisy_batch(molecule, state.range(0));
     for (auto _ : state) {
         pita::EnergyAndForce ef = omm.evaluate(x);
         benchmark::DoNotOptimize(ef.force.data_ptr());
@@ -70,7 +70,44 @@ void BM_OpenMMCpuAldpEnergyForce(benchmark::State& state) {
     state.counters["configs/s"] = benchmark::Counter(
         static_cast<double>(state.iterations() * state.range(0)), benchmark::Counter::kIsRate);
 }
+
+void BM_ForceFieldAldpEnergyForce(benchmark::State& state) {
+    force_field_energy_force(state, "aldp");
+}
+BENCHMARK(BM_ForceFieldAldpEnergyForce)
+    ->ArgNames({"batch", "bits", "threads"})
+    ->ArgsProduct({{1, 1024}, {32, 64}, {1, 2}})
+    ->UseRealTime();
+
+void BM_OpenMMCpuAldpEnergyForce(benchmark::State& state) {
+    openmm_cpu_energy_force(state, "aldp");
+}
 BENCHMARK(BM_OpenMMCpuAldpEnergyForce)->ArgNames({"batch"})->Arg(1)->Arg(1024)->UseRealTime();
+
+// AAA (33 atoms) and AAAA (43 atoms): float64 only.
+void BM_ForceFieldAaaEnergyForce(benchmark::State& state) {
+    force_field_energy_force(state, "aaa");
+}
+BENCHMARK(BM_ForceFieldAaaEnergyForce)
+    ->ArgNames({"batch", "bits", "threads"})
+    ->ArgsProduct({{1, 1024}, {64}, {1, 2}})
+    ->UseRealTime();
+
+void BM_OpenMMCpuAaaEnergyForce(benchmark::State& state) { openmm_cpu_energy_force(state, "aaa"); }
+BENCHMARK(BM_OpenMMCpuAaaEnergyForce)->ArgNames({"batch"})->Arg(1)->Arg(1024)->UseRealTime();
+
+void BM_ForceFieldAaaaEnergyForce(benchmark::State& state) {
+    force_field_energy_force(state, "aaaa");
+}
+BENCHMARK(BM_ForceFieldAaaaEnergyForce)
+    ->ArgNames({"batch", "bits", "threads"})
+    ->ArgsProduct({{1, 1024}, {64}, {1, 2}})
+    ->UseRealTime();
+
+void BM_OpenMMCpuAaaaEnergyForce(benchmark::State& state) {
+    openmm_cpu_energy_force(state, "aaaa");
+}
+BENCHMARK(BM_OpenMMCpuAaaaEnergyForce)->ArgNames({"batch"})->Arg(1)->Arg(1024)->UseRealTime();
 
 /// pita::OpenMMEnergy (engine: openmm): a pool of CPU-platform Contexts, one thread each.
 void BM_OpenMMEnergyPoolAldpEnergyForce(benchmark::State& state) {

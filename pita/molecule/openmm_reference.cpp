@@ -1,5 +1,6 @@
 #include "pita/molecule/openmm_reference.h"
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -13,6 +14,8 @@
 namespace pita {
 
 struct OpenMMReference::Impl {
+    OpenMM::Platform* platform = nullptr;
+    std::map<std::string, std::string> properties;
     std::unique_ptr<OpenMM::System> system;
     std::unique_ptr<OpenMM::VerletIntegrator> integrator;
     std::unique_ptr<OpenMM::Context> context;
@@ -41,6 +44,18 @@ std::string slurp(const std::filesystem::path& path) {
     return buffer.str();
 }
 
+std::vector<OpenMM::Vec3> to_vec3(const at::Tensor& x_in, int64_t n) {
+    PITA_CHECK(x_in.dim() == 2 && x_in.size(0) == n && x_in.size(1) == 3,
+               "[openmm_reference] positions: got shape [{}]; expected [{}, 3].",
+               fmt::join(x_in.sizes(), ", "), n);
+    const at::Tensor x = x_in.to(at::kDouble).contiguous().cpu();
+    const double* p = x.data_ptr<double>();
+    std::vector<OpenMM::Vec3> out(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i)
+        out[static_cast<size_t>(i)] = OpenMM::Vec3(p[3 * i], p[3 * i + 1], p[3 * i + 2]);
+    return out;
+}
+
 }  // namespace
 
 OpenMMReference::OpenMMReference(const std::filesystem::path& system_xml, OpenMMPlatform platform)
@@ -65,10 +80,10 @@ OpenMMReference::OpenMMReference(const std::string& xml, const std::string& sour
     impl_->integrator = std::make_unique<OpenMM::VerletIntegrator>(0.001);
     // One CPU thread: on molecules this small the CPU platform's cost is thread wake-ups, and
     // one thread per context is fastest (docs: TOOLCHAIN.md, OpenMM throughput table).
-    std::map<std::string, std::string> properties;
-    if (platform == OpenMMPlatform::Cpu) properties["Threads"] = "1";
+    if (platform == OpenMMPlatform::Cpu) impl_->properties["Threads"] = "1";
+    impl_->platform = &platform_for(platform);
     impl_->context = std::make_unique<OpenMM::Context>(*impl_->system, *impl_->integrator,
-                                                       platform_for(platform), properties);
+                                                       *impl_->platform, impl_->properties);
 }
 
 OpenMMReference::~OpenMMReference() = default;
@@ -113,15 +128,7 @@ EnergyAndForce OpenMMReference::evaluate(const at::Tensor& x_in, int force_index
 
 at::Tensor OpenMMReference::minimize(const at::Tensor& x_in, double tolerance) {
     const int64_t n = n_particles();
-    PITA_CHECK(x_in.dim() == 2 && x_in.size(0) == n && x_in.size(1) == 3,
-               "[openmm_reference] positions: got shape [{}]; expected [{}, 3].",
-               fmt::join(x_in.sizes(), ", "), n);
-    const at::Tensor x = x_in.to(at::kDouble).contiguous().cpu();
-    std::vector<OpenMM::Vec3> positions(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i)
-        positions[static_cast<size_t>(i)] =
-            OpenMM::Vec3(x[i][0].item<double>(), x[i][1].item<double>(), x[i][2].item<double>());
-    impl_->context->setPositions(positions);
+    impl_->context->setPositions(to_vec3(x_in, n));
     OpenMM::LocalEnergyMinimizer::minimize(*impl_->context, tolerance);
     // Keep the State alive: getPositions() returns a reference into it.
     const OpenMM::State state = impl_->context->getState(OpenMM::State::Positions);
@@ -130,6 +137,39 @@ at::Tensor OpenMMReference::minimize(const at::Tensor& x_in, double tolerance) {
     for (int64_t i = 0; i < n; ++i)
         for (int k = 0; k < 3; ++k) result[i][k] = out[static_cast<size_t>(i)][k];
     return result;
+}
+
+OpenMMLangevinRun OpenMMReference::run_langevin_middle(const at::Tensor& x, double temperature,
+                                                       double friction, double step_size,
+                                                       int64_t warmup_steps, int64_t n_samples,
+                                                       int64_t interval, int seed) {
+    PITA_CHECK(temperature > 0 && friction >= 0 && step_size > 0 && warmup_steps >= 0 &&
+                   n_samples >= 1 && interval >= 1,
+               "[openmm_reference] run_langevin_middle: got T {} K, friction {}/ps, step {} ps, "
+               "{} warm-up steps, {} samples every {} steps; expected T, step > 0, friction >= "
+               "0, samples and interval >= 1.",
+               temperature, friction, step_size, warmup_steps, n_samples, interval);
+    OpenMM::LangevinMiddleIntegrator integrator(temperature, friction, step_size);
+    integrator.setRandomNumberSeed(seed);
+    OpenMM::Context context(*impl_->system, integrator, *impl_->platform, impl_->properties);
+    context.setPositions(to_vec3(x, n_particles()));
+    context.setVelocitiesToTemperature(temperature, seed);
+    OpenMMLangevinRun run;
+    run.potential = at::empty({n_samples}, at::kDouble);
+    run.kinetic_energy = at::empty({n_samples}, at::kDouble);
+    double* up = run.potential.data_ptr<double>();
+    double* kp = run.kinetic_energy.data_ptr<double>();
+    const auto t0 = std::chrono::steady_clock::now();
+    integrator.step(static_cast<int>(warmup_steps));
+    for (int64_t k = 0; k < n_samples; ++k) {
+        integrator.step(static_cast<int>(interval));
+        const OpenMM::State state = context.getState(OpenMM::State::Energy);
+        up[k] = state.getPotentialEnergy();
+        kp[k] = state.getKineticEnergy();
+    }
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    run.steps = warmup_steps + n_samples * interval;
+    return run;
 }
 
 }  // namespace pita

@@ -13,6 +13,14 @@ namespace pita {
 /// Which OpenMM platform evaluates: Reference (double precision, the oracle) or CPU (one thread).
 enum class OpenMMPlatform { Reference, Cpu };
 
+/// One trajectory of OpenMM's own LangevinMiddleIntegrator (run_langevin_middle()).
+struct OpenMMLangevinRun {
+    at::Tensor potential;       ///< [n_samples] kJ/mol
+    at::Tensor kinetic_energy;  ///< [n_samples] kJ/mol, OpenMM's (of its half-step velocities)
+    double seconds = 0;         ///< wall time of the dynamics, warm-up included
+    int64_t steps = 0;          ///< integrator steps taken, warm-up included
+};
+
 /// Owns an OpenMM System (forces put in force groups 0, 1, ... by position, so each force can
 /// be evaluated alone), a Context and its integrator. Not thread safe.
 class OpenMMReference {
@@ -38,6 +46,14 @@ class OpenMMReference {
     /// @param x  [n_particles, 3], nm;  @param tolerance  kJ/mol/nm
     /// @return   [n_particles, 3], nm, float64
     at::Tensor minimize(const at::Tensor& x, double tolerance = 1.0);
+    /// OpenMM's LangevinMiddleIntegrator on one trajectory from x, in a Context of its own on
+    /// this object's platform: velocities drawn at the temperature (`seed`, which also seeds
+    /// the integrator's noise), `warmup_steps` steps, then `n_samples` samples every `interval`
+    /// steps. The baseline pita's MD is validated (tests/validation) and timed (bench/) against.
+    /// @param x  [n_particles, 3], nm;  temperature K, friction 1/ps, step_size ps
+    OpenMMLangevinRun run_langevin_middle(const at::Tensor& x, double temperature, double friction,
+                                          double step_size, int64_t warmup_steps, int64_t n_samples,
+                                          int64_t interval, int seed);
 
   private:
     struct Impl;

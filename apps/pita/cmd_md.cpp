@@ -12,9 +12,10 @@
 //   T<t>/kinetic_temperature.npy [n_frames, n_replicas] K
 //   T<t>/torsions.npy            [n_frames, n_replicas, n_torsions] rad (φ, ψ, ω; md.json names)
 //   T<t>/trajectory.dcd          every frame, Å (mdtraj.load_dcd(..., top=the PDB))
-//   md.json                      per temperature: T_kin, T_conf, ⟨U⟩ with standard errors over
-//                                replicas; exchange acceptance per pair and round trips; force
-//                                evaluations, ns/day
+//   md.json                      per temperature: T_kin and ⟨U⟩ with standard errors over the
+//                                replicas, T_conf (Rugh's, on output.configurational_temperature_
+//                                samples frames; and the noisier virial form); exchange
+//                                acceptance per pair and round trips; force evaluations, ns/day
 //   checkpoint.pt                the whole state, rewritten every output.checkpoint_minutes;
 //                                `pita md CONFIG --resume RUN_DIR` continues bit for bit
 #include <algorithm>
@@ -42,6 +43,7 @@
 #include "pita/io/trajectory.h"
 #include "pita/md/langevin.h"
 #include "pita/md/replica_exchange.h"
+#include "pita/metrics/sample_metrics.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
@@ -61,11 +63,13 @@ constexpr const char* kCheckpointKind = "md";
 
 std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
 
-/// What a resumed run may change: where and how fast it runs, how often it checkpoints, and
-/// how many frames it makes (a finished run is extended by resuming it with more frames).
+/// What a resumed run may change: where and how fast it runs, how often it checkpoints, what
+/// it derives from the frames, and how many frames it makes (a finished run is extended by
+/// resuming it with more frames).
 bool may_change_on_resume(const std::string& key) {
     return key == "output_dir" || key == "threads" || key == "md.n_frames" ||
-           key == "output.checkpoint_minutes";
+           key == "output.checkpoint_minutes" || key == "output.dcd" ||
+           key == "output.configurational_temperature_samples";
 }
 
 struct MdPlan {
@@ -81,6 +85,7 @@ struct MdPlan {
     at::ScalarType frames_dtype = at::kFloat;
     bool dcd = true;
     double checkpoint_minutes = 10;
+    int64_t conf_samples = 1000;  // frames per temperature for Rugh's T_conf
 };
 
 MdPlan read_plan(const ConfigNode& root) {
@@ -115,6 +120,7 @@ MdPlan read_plan(const ConfigNode& root) {
                          : at::kDouble;
     p.dcd = out.get_bool("dcd", p.dcd);
     p.checkpoint_minutes = out.get_double("checkpoint_minutes", p.checkpoint_minutes);
+    p.conf_samples = out.get_int("configurational_temperature_samples", p.conf_samples);
     if (p.n_replicas < 1) node.error("n_replicas", "expected >= 1 (replicas per temperature)");
     if (p.exchange_interval < 1) node.error("exchange_interval", "expected >= 1 step");
     if (p.warmup_steps < 0) node.error("warmup_steps", "expected >= 0");
@@ -249,8 +255,9 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
             changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
         PITA_CHECK(changed.empty(),
                    "[md] --resume {}: the config differs from the one the run started with in: "
-                   "{}. Resume with the same config (only threads, output, md.n_frames and "
-                   "output.checkpoint_minutes may change).",
+                   "{}. Resume with the same config (only threads, output_dir, md.n_frames, "
+                   "output.checkpoint_minutes, output.dcd and "
+                   "output.configurational_temperature_samples may change).",
                    resume_dir, fmt::join(changed, ", "));
         PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
                       "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
@@ -411,8 +418,20 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         }
         nlohmann::json per_t = {{"temperature", t}, {"directory", sub}};
         per_t["kinetic_temperature"] = mean_and_error(t_kin);
-        per_t["configurational_temperature"] = mean_and_error(
+        // Virial form: free (the forces are at hand) but noisy on stiff bonds; Rugh's form on
+        // up to conf_samples evenly spaced frames: 2·3N + 1 force evaluations each, not counted.
+        per_t["configurational_temperature_virial"] = mean_and_error(
             run.virial.narrow(1, lo, plan.n_replicas) / (n_dof_internal * kGasConstant));
+        if (plan.conf_samples > 0) {
+            const int64_t stride = std::max<int64_t>(1, flat.size(0) / plan.conf_samples);
+            const ConfigurationalTemperature rugh = rugh_configurational_temperature(
+                physical, flat.slice(0, 0, flat.size(0), stride).to(at::kDouble));
+            per_t["configurational_temperature"] = {
+                {"mean", rugh.value / kGasConstant},
+                {"standard_error", rugh.standard_error / kGasConstant},
+                {"estimator", "Rugh, <|grad U|^2>/<lap U>, independent-sample error"},
+                {"frames", (flat.size(0) + stride - 1) / stride}};
+        }
         per_t["potential_energy_kj_mol"] = mean_and_error(potential);
         stats["temperatures"].push_back(per_t);
     }
@@ -457,7 +476,10 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         };
         fmt::print("  {:>8g} K: T_kin {} K, T_conf {} K, <U> {} kJ/mol\n",
                    per_t["temperature"].get<double>(), pm(per_t["kinetic_temperature"]),
-                   pm(per_t["configurational_temperature"]), pm(per_t["potential_energy_kj_mol"]));
+                   per_t.contains("configurational_temperature")
+                       ? pm(per_t["configurational_temperature"])
+                       : std::string("(skipped)"),
+                   pm(per_t["potential_energy_kj_mol"]));
     }
     if (exchanging) {
         std::string acc;

@@ -7,6 +7,7 @@
 #include <ATen/Parallel.h>
 
 #include "pita/core/error.h"
+#include "pita/energy/energy.h"
 #include "pita/metrics/alignment.h"
 #include "pita/metrics/optimal_transport.h"
 #include "pita/metrics/wasserstein_1d.h"
@@ -90,6 +91,40 @@ ConfigurationalTemperature configurational_temperature(const at::Tensor& x_in,
     out.value = finite.mean().item<double>();
     out.standard_error =
         finite.std().item<double>() / std::sqrt(static_cast<double>(finite.numel()));
+    return out;
+}
+
+ConfigurationalTemperature rugh_configurational_temperature(const Energy& energy,
+                                                            const at::Tensor& x_in, double step) {
+    const at::Tensor x = cpu_double(x_in, "Rugh configurational temperature (x)");
+    PITA_CHECK(step > 0 && std::isfinite(step),
+               "[metrics] Rugh configurational temperature: step: got {}; expected > 0.", step);
+    const int64_t batch = x.size(0), n = x.size(1), d = x.size(2), dof = n * d;
+    const at::Tensor force = energy.energy_and_force(x).force.to(at::kDouble).cpu();
+    const at::Tensor shift = step * at::eye(dof, at::kDouble).view({dof, n, d});
+    at::Tensor laplacian = at::empty({batch}, at::kDouble);
+    for (int64_t b = 0; b < batch; ++b) {
+        // All 2·dof displaced copies of one sample in one batch; the Jacobian's diagonal is
+        // component k of the force at the copy displaced along k.
+        const at::Tensor copies = at::cat({x[b].unsqueeze(0) + shift, x[b].unsqueeze(0) - shift});
+        const at::Tensor f = energy.energy_and_force(copies).force.to(at::kDouble).cpu();
+        const at::Tensor diff = (f.narrow(0, 0, dof) - f.narrow(0, dof, dof)).view({dof, dof});
+        laplacian[b] = -diff.diagonal().sum() / (2 * step);
+    }
+    const at::Tensor grad_sq = force.pow(2).sum({1, 2});
+    const at::Tensor keep = at::isfinite(grad_sq) & at::isfinite(laplacian);
+    const at::Tensor a = grad_sq.index({keep});
+    const at::Tensor b = laplacian.index({keep});
+    PITA_CHECK_AS(NumericalError, a.numel() > 1,
+                  "[metrics] Rugh configurational temperature: fewer than 2 finite samples.");
+    const double mean_a = a.mean().item<double>();
+    const double mean_b = b.mean().item<double>();
+    ConfigurationalTemperature out;
+    out.value = mean_a / mean_b;
+    // Delta method: var(Ā/B̄) ≈ var(a − T·b)/(n·B̄²).
+    const double count = static_cast<double>(a.numel());
+    out.standard_error =
+        (a - out.value * b).std().item<double>() / std::sqrt(count) / std::abs(mean_b);
     return out;
 }
 

@@ -8,6 +8,8 @@
 
 namespace pita {
 
+class Energy;
+
 struct EnergyDistances {
     double w1 = 0;           ///< 1-D exact W1 between the reduced energies E/T
     double w2 = 0;           ///< 1-D exact W2 between the reduced energies E/T
@@ -37,6 +39,22 @@ struct ConfigurationalTemperature {
 /// @param force [N, n, d] −∇E at x
 ConfigurationalTemperature configurational_temperature(const at::Tensor& x, const at::Tensor& force,
                                                        bool translation_invariant);
+
+/// Rugh's configurational temperature ⟨|∇E|²⟩/⟨∇²E⟩ (the divergence theorem applied to
+/// ∇E·e^{−E/T}), in E's units. The Laplacian by central differences of the forces,
+/// −Σ_k (F_k(x + h·e_k) − F_k(x − h·e_k))/(2h): 2·n·d + 1 force evaluations per sample (counted
+/// by `energy`). Unlike the virial form above, whose per-sample variance a stiff molecule's
+/// bond stretches dominate, every term here is O(kT) per degree of freedom, so it converges
+/// far faster on peptides (ALDP at 300 K: ±1 % from ~3 000 frames). The standard error is the
+/// delta-method error of the ratio, assuming independent samples.
+/// @param x     [N, n, d] configurations, E's length units; rows with a non-finite result are
+///              dropped
+/// @param step  h, in x's units (1e-5 gives ~1e-8 relative error in float64 for nm or the
+///              normalised peptide coordinates)
+/// @throws NumericalError when fewer than 2 samples give finite results
+ConfigurationalTemperature rugh_configurational_temperature(const Energy& energy,
+                                                            const at::Tensor& x,
+                                                            double step = 1e-5);
 
 /// Equivariant W2: sqrt of the exact optimal-transport cost between the two sets with the cost
 /// c(x, y) = min over permutations and rotations of |x − R·P·y|² (aligned_squared_distance,

@@ -14,6 +14,7 @@
 #include "pita/mcmc/autocorrelation.h"
 #include "pita/md/langevin.h"
 #include "pita/md/replica_exchange.h"
+#include "pita/metrics/sample_metrics.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
@@ -105,28 +106,6 @@ TEST(ReplicaExchange, MdLadderEquilibratesTheWellsOfTheColdBath) {
 }
 
 #ifdef PITA_WITH_OPENMM
-/// Rugh's configurational temperature needs, per configuration, |∇U|² and the Laplacian ∇²U
-/// (kT_conf = ⟨|∇U|²⟩/⟨∇²U⟩, the divergence theorem applied to ∇U·e^{−U/kT}). Returns
-/// [batch, 2] = (|∇U|², ∇²U), U in kJ/mol, nm. The Laplacian by central differences of the
-/// analytic forces, −Σ_i (F_i(x + h·e_i) − F_i(x − h·e_i))/(2h), all 2·3N displaced copies in
-/// one batch: with h = 1e-5 nm the truncation error is ~1e-8 relative in float64, and the fused
-/// force kernel makes it ~50x cheaper than Hessian-vector products through autograd.
-at::Tensor gradient_and_laplacian(const Energy& energy, const at::Tensor& x) {
-    const double h = 1e-5;
-    const int64_t batch = x.size(0), dof = x.size(1) * x.size(2);
-    const at::Tensor force = energy.energy_and_force(x).force;
-    const at::Tensor shift = h * at::eye(dof, at::kDouble).view({dof, x.size(1), x.size(2)});
-    at::Tensor laplacian = at::zeros({batch}, at::kDouble);
-    for (int64_t b = 0; b < batch; ++b) {
-        const at::Tensor plus = energy.energy_and_force(x[b].unsqueeze(0) + shift).force;
-        const at::Tensor minus = energy.energy_and_force(x[b].unsqueeze(0) - shift).force;
-        // Diagonal of the Jacobian: component i of the force at the copy displaced along i.
-        const at::Tensor d = (plus - minus).flatten(1).diagonal();
-        laplacian[b] = -d.sum() / (2 * h);
-    }
-    return at::stack({force.pow(2).sum({1, 2}), laplacian}, 1);
-}
-
 TEST(LangevinMiddleStatistics, AlanineDipeptideHoldsKineticAndConfigurationalTemperature) {
     // 16 replicas at 300 K and 16 at 1200 K in one batch (per-replica heat baths), LangevinMiddle
     // at the spec's 1 fs from the minimised structure, friction 5/ps: with the spec's 0.3/ps the
@@ -162,15 +141,18 @@ TEST(LangevinMiddleStatistics, AlanineDipeptideHoldsKineticAndConfigurationalTem
         t_kin[f].copy_(md.kinetic_temperature(s));
         x[f].copy_(s.x);
     }
-    // [frames/2, replicas, 2] → per replica Σ|∇U|² / Σ∇²U.
-    const at::Tensor every_second = x.slice(0, 0, frames, 2);
-    const at::Tensor gl = gradient_and_laplacian(mol.physical(), every_second.flatten(0, 1))
-                              .view({every_second.size(0), 2 * per_bath, 2});
-    const at::Tensor t_conf_replica = gl.select(2, 0).sum(0) / gl.select(2, 1).sum(0) / kR;
+    // Rugh's T_conf per replica on every second frame (pita/metrics), K.
+    std::vector<double> t_conf_replica;
+    for (int64_t r = 0; r < 2 * per_bath; ++r)
+        t_conf_replica.push_back(
+            rugh_configurational_temperature(mol.physical(), x.slice(0, 0, frames, 2).select(1, r))
+                .value /
+            kR);
     for (int64_t b = 0; b < 2; ++b) {
         const double target = b == 0 ? 300.0 : 1200.0;
         const MeanEstimate kin = mean_with_error(t_kin.narrow(1, b * per_bath, per_bath));
-        const at::Tensor conf = t_conf_replica.narrow(0, b * per_bath, per_bath);
+        const at::Tensor conf =
+            at::tensor(t_conf_replica, at::kDouble).narrow(0, b * per_bath, per_bath);
         const double conf_mean = conf.mean().item<double>();
         const double conf_se = conf.std().item<double>() / std::sqrt(double(per_bath));
         EXPECT_NEAR(kin.mean, target, 4 * kin.standard_error)

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numeric>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gmock/gmock.h>
@@ -13,6 +14,9 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/energy/isotropic_gaussian.h"
+#include "pita/energy/lennard_jones.h"
+#include "pita/io/npy.h"
 #include "pita/metrics/alignment.h"
 #include "pita/metrics/assignment.h"
 #include "pita/metrics/optimal_transport.h"
@@ -218,6 +222,27 @@ TEST(SampleMetrics, ConfigurationalTemperatureOfExactGaussianSamples) {
     const at::Tensor centred = x - x.mean(1, true);
     const ConfigurationalTemperature m = configurational_temperature(x, -centred, true);
     EXPECT_NEAR(m.value, temperature, 4 * m.standard_error);
+}
+
+TEST(SampleMetrics, RughConfigurationalTemperatureOfGaussianAndLennardJonesSamples) {
+    // Exact samples of exp(−E/T) for E = |x|²/(2·0.5) at T = 1.7: x ~ N(0, 0.85·I). The central
+    // differences are exact for a quadratic, so only sampling noise remains: within 4 s.e.
+    at::Generator gen = at::detail::createCPUGenerator(19);
+    const IsotropicGaussian gauss(5, 3, 0.5);
+    const at::Tensor x = at::randn({2000, 5, 3}, gen, testing::kF64) * std::sqrt(1.7 * 0.5);
+    const ConfigurationalTemperature g = rugh_configurational_temperature(gauss, x);
+    EXPECT_NEAR(g.value, 1.7, 4 * g.standard_error);
+    EXPECT_LT(g.standard_error, 0.02);
+    EXPECT_EQ(gauss.evaluations(), 2000 * (1 + 2 * 15));
+    // The shipped LJ-13 reference at T = 1 (parallel tempering, data/lj13/README.md): every
+    // 20th of its samples (~independent, τ ≈ 1 kept sample), a non-quadratic energy.
+    const at::Tensor ref =
+        read_npy(std::string(PITA_SOURCE_DIR) + "/data/lj13/reference/T1/samples.npy");
+    const LennardJones lj;
+    const ConfigurationalTemperature t =
+        rugh_configurational_temperature(lj, ref.slice(0, 0, ref.size(0), 20).to(at::kDouble));
+    EXPECT_NEAR(t.value, 1.0, 4 * t.standard_error) << t.value << " ± " << t.standard_error;
+    EXPECT_LT(t.standard_error, 0.03);
 }
 
 TEST(SampleMetrics, EquivariantW2IsZeroForRotatedPermutedCopiesAndPositiveOtherwise) {

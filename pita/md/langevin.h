@@ -33,9 +33,10 @@ struct MdState {
 ///   F ← F(x)
 /// i.e. OpenMM's LangevinMiddleIntegrator without constraints. No centre-of-mass motion is
 /// removed (the thermostat keeps it Maxwellian; the System's CMMotionRemover is not applied).
-/// Checked against OpenMM (ALDP, 1200 K, 0.3/ps, 1 fs, minimised start, 5 ps warm-up, 30 ps
-/// sampled every 0.1 ps): <E_pot> = 131.2 ± 2.9 kJ/mol (pita, 32 replicas) against
-/// 131.6 ± 3.8 (OpenMM CPU LangevinMiddleIntegrator, 8 runs); T_kin 1193 K (3N dof).
+/// Checked against OpenMM's LangevinMiddleIntegrator (tests/validation/md_openmm_validation_
+/// test.cpp: ALDP, 1200 K, 0.3/ps, 1 fs, 8 x 105 ps each): <U> 130.2 ± 5.2 kJ/mol (pita) vs
+/// 128.6 ± 3.9 (OpenMM), two-sample KS passes; T_kin and Rugh's T_conf at 300 and 1200 K
+/// within their standard errors (tests/statistical/md_statistical_test.cpp).
 class LangevinMiddle {
   public:
     /// @param energy  kJ/mol for positions in nm (ForceField, OpenMMEnergy): not a Molecule,

@@ -27,6 +27,7 @@
 #endif
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -87,6 +88,99 @@ PITA_CLONES void descreening_row(int64_t len, double rc2, double oi, double si, 
         d2[m] = in2 * dt_2;
         sum_j[m] += in2 * t_2;
     }
+}
+
+inline uint64_t bits_of(double x) {
+    uint64_t u;
+    std::memcpy(&u, &x, sizeof u);
+    return u;
+}
+inline double double_of(uint64_t u) {
+    double x;
+    std::memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+// log and exp for the pair loops: fdlibm's __ieee754_log and __ieee754_exp (error < 1 ulp; they
+// differ from glibc's in the last bit for about 2 % and 10 % of arguments), written without
+// branches so that their loops vectorise. Arguments outside the stated ranges go to std::log
+// and std::exp (see log_pairs, exp_pairs).
+
+/// log x for positive, normal, finite x.
+inline double log_normal(double x) {
+    constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
+    constexpr double kLg1 = 6.666666666666735130e-01, kLg2 = 3.999999999940941908e-01,
+                     kLg3 = 2.857142874366239149e-01, kLg4 = 2.222219843214978396e-01,
+                     kLg5 = 1.818357216161805012e-01, kLg6 = 1.531383769920937332e-01,
+                     kLg7 = 1.479819860511658591e-01;
+    constexpr double kTwo52 = 4503599627370496.0;  // bits(2^52 + j) = bits(2^52) + j, j < 2^52
+    const uint64_t u = bits_of(x);
+    const uint64_t high = u >> 32;
+    const uint64_t hx = high & 0x000fffff;
+    const uint64_t i = (hx + 0x95f64) & 0x100000;
+    // x = 2^k·m with m in [√2/2, √2); k as a double by way of 2^52 + (k + 2048).
+    const uint64_t k_plus_2048 = (high >> 20) + (i >> 20) + (2048 - 1023);
+    const double dk = (double_of(bits_of(kTwo52) + k_plus_2048) - kTwo52) - 2048.0;
+    const double m = double_of(((hx | (i ^ 0x3ff00000)) << 32) | (u & 0xffffffffULL));
+    const double f = m - 1.0;
+    const double s = f / (2.0 + f);
+    const double z = s * s;
+    const double w = z * z;
+    const double t1 = w * (kLg2 + w * (kLg4 + w * kLg6));
+    const double t2 = z * (kLg1 + w * (kLg3 + w * (kLg5 + w * kLg7)));
+    const double r = t2 + t1;
+    const double hfsq = 0.5 * f * f;
+    const double far = dk * kLn2Hi - ((hfsq - (s * (hfsq + r) + dk * kLn2Lo)) - f);
+    const double near = dk * kLn2Hi - ((s * (f - r) - dk * kLn2Lo) - f);
+    const int64_t which = static_cast<int64_t>((hx - 0x6147a) | (0x6b851 - hx));
+    return which > 0 ? far : near;
+}
+
+/// e^x for x in [−1400, 0] (below −745 the result is 0).
+inline double exp_nonpositive(double x) {
+    constexpr double kInvLn2 = 1.44269504088896338700e+00;
+    constexpr double kLn2Hi = 6.93147180369123816490e-01, kLn2Lo = 1.90821492927058770002e-10;
+    constexpr double kP1 = 1.66666666666666019037e-01, kP2 = -2.77777777770155933842e-03,
+                     kP3 = 6.61375632143793436117e-05, kP4 = -1.65339022054652515390e-06,
+                     kP5 = 4.13813679705723846039e-08;
+    constexpr double kRound = 6755399441055744.0;  // 1.5·2^52: (y + kRound) − kRound rounds y
+    const double kd = (x * kInvLn2 + kRound) - kRound;
+    const double hi = x - kd * kLn2Hi;
+    const double lo = kd * kLn2Lo;
+    const double r = hi - lo;
+    const double t = r * r;
+    const double c = r - t * (kP1 + t * (kP2 + t * (kP3 + t * (kP4 + t * kP5))));
+    const double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    // y·2^k as y·2^k1·2^k2, both factors normal down to k = −2044.
+    const double k1 = (kd * 0.5 + kRound) - kRound, k2 = kd - k1;
+    const double p1 = double_of((bits_of(k1 + kRound) - bits_of(kRound) + 1023) << 52);
+    const double p2 = double_of((bits_of(k2 + kRound) - bits_of(kRound) + 1023) << 52);
+    return y * p1 * p2;
+}
+
+/// out[k] = log(in[k]) for k < n.
+PITA_CLONES void log_pairs(int64_t n, const double* __restrict in, double* __restrict out) {
+    constexpr double kMin = std::numeric_limits<double>::min();
+    constexpr double kMax = std::numeric_limits<double>::max();
+    for (int64_t k = 0; k < n; ++k) out[k] = log_normal(in[k]);
+    int64_t others = 0;  // (a flag set in the loop above would keep it from vectorising)
+    for (int64_t k = 0; k < n; ++k) others += !(in[k] >= kMin && in[k] <= kMax);
+    if (others == 0) return;
+    for (int64_t k = 0; k < n; ++k)  // 0, subnormal, negative, ∞, NaN
+        if (!(in[k] >= kMin && in[k] <= kMax)) out[k] = std::log(in[k]);
+}
+
+/// out[k] = exp(in[k]) for k < n.
+PITA_CLONES void exp_pairs(int64_t n, const double* __restrict in, double* __restrict out) {
+    for (int64_t k = 0; k < n; ++k) {
+        const double x = in[k];
+        out[k] = exp_nonpositive(x < -1400.0 ? -1400.0 : x);  // NaN stays NaN
+    }
+    int64_t positive = 0;
+    for (int64_t k = 0; k < n; ++k) positive += in[k] > 0.0;
+    if (positive == 0) return;
+    for (int64_t k = 0; k < n; ++k)
+        if (in[k] > 0.0) out[k] = std::exp(in[k]);
 }
 
 std::vector<double> to_vector(const at::Tensor& t) {
@@ -335,8 +429,8 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         double* __restrict il1k = il1 + k0;
         double* __restrict iu2k = iu2 + k0;
         double* __restrict il2k = il2 + k0;
-        double* __restrict lg1k = lg1 + k0;
-        double* __restrict lg2k = lg2 + k0;
+        double* __restrict arg1 = t1 + k0;  // L/U until pass 1c writes t1 and d1
+        double* __restrict arg2 = d1 + k0;
         PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
             const double rr = rk[m];
             const double upper1 = rr + sj[m], dist1 = std::abs(rr - sj[m]);
@@ -348,12 +442,12 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
             il1k[m] = 1.0 / lower1;
             iu2k[m] = iu_2;
             il2k[m] = 1.0 / lower2;
-            lg1k[m] = lower1 * iu_1;
-            lg2k[m] = lower2 * iu_2;
+            arg1[m] = lower1 * iu_1;
+            arg2[m] = lower2 * iu_2;
         }
     }
-    // Pass 1b: the logarithms, in a loop of their own so that the others vectorise.
-    for (int64_t k = 0; k < 2 * np; ++k) lg1[k] = std::log(lg1[k]);
+    // Pass 1b: the logarithms of both directions (t1, d1 and lg1, lg2 are adjacent).
+    log_pairs(2 * np, t1, lg1);
     // Pass 1c: the descreening terms and their derivatives; sums into atom j here, into atom i
     // in the original order after the row.
     for (int64_t i = 0; i < n; ++i) sum[i] = 0.0;
@@ -395,13 +489,13 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         const double bi = born[i];
         const double* __restrict bj = born + i + 1;
         const double* __restrict rk = r + k0;
-        double* __restrict exk = ex + k0;
+        double* __restrict argk = w + k0;  // until pass 2 writes w
         PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
             const double rr = rk[m];
-            exk[m] = -(rr * rr) / (4.0 * (bi * bj[m]));
+            argk[m] = -(rr * rr) / (4.0 * (bi * bj[m]));
         }
     }
-    for (int64_t k = 0; k < np; ++k) ex[k] = std::exp(ex[k]);
+    exp_pairs(np, w, ex);
     const double shift = p.screening_shift;
     for (int64_t i = 0; i < n; ++i) {
         const int64_t k0 = row_begin_[i], len = n - 1 - i;

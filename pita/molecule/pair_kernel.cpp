@@ -59,35 +59,42 @@ inline void descreening(double r, double ir, double o, double s, double inv_o, d
     dt_out = 0.5 * dt;
 }
 
-/// Pass 1c of one row (atom i against j = i+1 ...; arrays start at the row's first pair or at
-/// atom i+1): descreening of i by j (t1, d1) and of j by i (added to sum_j, d2). A pair counts
-/// where r² < rc² or r² is NaN (rc² = NaN: no cutoff) and where the spheres overlap.
+/// Pass 1c over n pairs (i, j): descreening of i by j (t1, d1) and of j by i (t2, d2). A pair
+/// counts where r² < rc² or r² is NaN (rc² = NaN: no cutoff) and where the spheres overlap.
+/// Per pair: o, s and 1/o of i and of j.
 template <bool kEngulf>
-PITA_CLONES void descreening_row(int64_t len, double rc2, double oi, double si, double inv_oi,
-                                 const double* __restrict oj, const double* __restrict sj,
-                                 const double* __restrict inv_oj, const double* __restrict r,
-                                 const double* __restrict inv_r, const double* __restrict r2,
-                                 const double* __restrict iu1, const double* __restrict il1,
-                                 const double* __restrict iu2, const double* __restrict il2,
-                                 const double* __restrict lg1, const double* __restrict lg2,
-                                 double* __restrict t1, double* __restrict d1,
-                                 double* __restrict d2, double* __restrict sum_j) {
-    for (int64_t m = 0; m < len; ++m) {
-        const double rr = r[m], ir = inv_r[m];
+PITA_CLONES void descreening_pairs(int64_t n, double rc2, const double* __restrict oi,
+                                   const double* __restrict si, const double* __restrict inv_oi,
+                                   const double* __restrict oj, const double* __restrict sj,
+                                   const double* __restrict inv_oj, const double* __restrict r,
+                                   const double* __restrict inv_r, const double* __restrict r2,
+                                   const double* __restrict iu1, const double* __restrict il1,
+                                   const double* __restrict iu2, const double* __restrict il2,
+                                   const double* __restrict lg1, const double* __restrict lg2,
+                                   double* __restrict t1, double* __restrict d1,
+                                   double* __restrict t2, double* __restrict d2) {
+    for (int64_t k = 0; k < n; ++k) {
+        const double rr = r[k], ir = inv_r[k];
         double t_1, dt_1, t_2, dt_2;
-        descreening<kEngulf>(rr, ir, oi, sj[m], inv_oi, iu1[m], il1[m], lg1[m], t_1, dt_1);
-        descreening<kEngulf>(rr, ir, oj[m], si, inv_oj[m], iu2[m], il2[m], lg2[m], t_2, dt_2);
+        descreening<kEngulf>(rr, ir, oi[k], sj[k], inv_oi[k], iu1[k], il1[k], lg1[k], t_1, dt_1);
+        descreening<kEngulf>(rr, ir, oj[k], si[k], inv_oj[k], iu2[k], il2[k], lg2[k], t_2, dt_2);
         // 0/1 factors, not selects: with a select GCC moves the arithmetic (and its loads)
         // under a branch and the loop no longer vectorises. The terms are finite wherever a
         // factor is 0 (r > 0); a NaN distance keeps both factors 1.
-        const bool out = r2[m] >= rc2;
-        const double in1 = out | (rr + sj[m] - oi < 0) ? 0.0 : 1.0;
-        const double in2 = out | (rr + si - oj[m] < 0) ? 0.0 : 1.0;
-        t1[m] = in1 * t_1;
-        d1[m] = in1 * dt_1;
-        d2[m] = in2 * dt_2;
-        sum_j[m] += in2 * t_2;
+        const bool out = r2[k] >= rc2;
+        const double in1 = out | (rr + sj[k] - oi[k] < 0) ? 0.0 : 1.0;
+        const double in2 = out | (rr + si[k] - oj[k] < 0) ? 0.0 : 1.0;
+        t1[k] = in1 * t_1;
+        d1[k] = in1 * dt_1;
+        t2[k] = in2 * t_2;
+        d2[k] = in2 * dt_2;
     }
+}
+
+/// x⁶ by three multiplications (std::pow(x, 6) to within 2 ulp).
+inline double pow6(double x) {
+    const double x2 = x * x;
+    return x2 * x2 * x2;
 }
 
 inline uint64_t bits_of(double x) {
@@ -249,9 +256,20 @@ PairKernel::PairKernel(int64_t n_particles, const NonbondedParams* nonbonded, co
         for (size_t i = 0; i < offset_radius_.size(); ++i)
             inv_offset_radius_[i] = 1.0 / offset_radius_[i];
         gb_kqq_.resize(pairs);
-        for (int64_t i = 0; i < n_; ++i)
-            for (int64_t j = i + 1; j < n_; ++j)
-                gb_kqq_[pair_index(i, j)] = obc_pre_ * charge_[i] * charge_[j];
+        for (auto* v : {&pair_oi_, &pair_si_, &pair_inv_oi_, &pair_oj_, &pair_sj_, &pair_inv_oj_})
+            v->resize(pairs);
+        for (int64_t i = 0; i < n_; ++i) {
+            for (int64_t j = i + 1; j < n_; ++j) {
+                const size_t k = pair_index(i, j);
+                gb_kqq_[k] = obc_pre_ * charge_[i] * charge_[j];
+                pair_oi_[k] = offset_radius_[i];
+                pair_si_[k] = scaled_radius_[i];
+                pair_inv_oi_[k] = inv_offset_radius_[i];
+                pair_oj_[k] = offset_radius_[j];
+                pair_sj_[k] = scaled_radius_[j];
+                pair_inv_oj_[k] = inv_offset_radius_[j];
+            }
+        }
     }
     // Positions and gradients SoA (6n), per-atom OBC values (4n); per pair: geometry (6),
     // ∂E/∂r (1), nonbonded energies (1), OBC (12), force coefficient (1).
@@ -415,50 +433,47 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
     double* w = ex + np;   // ∂E/∂(B_i B_j)-weights of the Born-radius chain rule
     double* egb = w + np;  // GB pair energies
     const double* o = offset_radius_.data();
-    const double* s = scaled_radius_.data();
-    const double* inv_o = inv_offset_radius_.data();
 
     // Pass 1a: the bounds of the descreening integral, U = r + s, L = max(|r − s|, o).
-    for (int64_t i = 0; i < n; ++i) {
-        const int64_t k0 = row_begin_[i], len = n - 1 - i;
-        const double oi = o[i], si = s[i];
-        const double* __restrict oj = o + i + 1;
-        const double* __restrict sj = s + i + 1;
-        const double* __restrict rk = r + k0;
-        double* __restrict iu1k = iu1 + k0;
-        double* __restrict il1k = il1 + k0;
-        double* __restrict iu2k = iu2 + k0;
-        double* __restrict il2k = il2 + k0;
-        double* __restrict arg1 = t1 + k0;  // L/U until pass 1c writes t1 and d1
-        double* __restrict arg2 = d1 + k0;
-        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
-            const double rr = rk[m];
-            const double upper1 = rr + sj[m], dist1 = std::abs(rr - sj[m]);
-            const double lower1 = dist1 > oi ? dist1 : oi;
-            const double upper2 = rr + si, dist2 = std::abs(rr - si);
-            const double lower2 = dist2 > oj[m] ? dist2 : oj[m];
+    {
+        const double* __restrict oi = pair_oi_.data();
+        const double* __restrict si = pair_si_.data();
+        const double* __restrict oj = pair_oj_.data();
+        const double* __restrict sj = pair_sj_.data();
+        double* __restrict arg1 = t1;  // L/U until pass 1c writes t1 and d1
+        double* __restrict arg2 = d1;
+        PITA_IVDEP for (int64_t k = 0; k < np; ++k) {
+            const double rr = r[k];
+            const double upper1 = rr + sj[k], dist1 = std::abs(rr - sj[k]);
+            const double lower1 = dist1 > oi[k] ? dist1 : oi[k];
+            const double upper2 = rr + si[k], dist2 = std::abs(rr - si[k]);
+            const double lower2 = dist2 > oj[k] ? dist2 : oj[k];
             const double iu_1 = 1.0 / upper1, iu_2 = 1.0 / upper2;
-            iu1k[m] = iu_1;
-            il1k[m] = 1.0 / lower1;
-            iu2k[m] = iu_2;
-            il2k[m] = 1.0 / lower2;
-            arg1[m] = lower1 * iu_1;
-            arg2[m] = lower2 * iu_2;
+            iu1[k] = iu_1;
+            il1[k] = 1.0 / lower1;
+            iu2[k] = iu_2;
+            il2[k] = 1.0 / lower2;
+            arg1[k] = lower1 * iu_1;
+            arg2[k] = lower2 * iu_2;
         }
     }
     // Pass 1b: the logarithms of both directions (t1, d1 and lg1, lg2 are adjacent).
     log_pairs(2 * np, t1, lg1);
-    // Pass 1c: the descreening terms and their derivatives; sums into atom j here, into atom i
-    // in the original order after the row.
+    // Pass 1c: the descreening terms and their derivatives, then their sums into the atoms in
+    // the original order (row by row: j's terms, then i's).
+    double* t2 = egb;  // until pass 2 writes egb
+    (engulf ? descreening_pairs<true>
+            : descreening_pairs<false>)(np, rc2, pair_oi_.data(), pair_si_.data(),
+                                        pair_inv_oi_.data(), pair_oj_.data(), pair_sj_.data(),
+                                        pair_inv_oj_.data(), r, inv_r, r2, iu1, il1, iu2, il2, lg1,
+                                        lg2, t1, d1, t2, d2);
     for (int64_t i = 0; i < n; ++i) sum[i] = 0.0;
     for (int64_t i = 0; i < n; ++i) {
         const int64_t k0 = row_begin_[i], len = n - 1 - i;
-        const double* t1k = t1 + k0;
-        (engulf ? descreening_row<true>
-                : descreening_row<false>)(len, rc2, o[i], s[i], inv_o[i], o + i + 1, s + i + 1,
-                                          inv_o + i + 1, r + k0, inv_r + k0, r2 + k0, iu1 + k0,
-                                          il1 + k0, iu2 + k0, il2 + k0, lg1 + k0, lg2 + k0, t1 + k0,
-                                          d1 + k0, d2 + k0, sum + i + 1);
+        const double* __restrict t1k = t1 + k0;
+        const double* __restrict t2k = t2 + k0;
+        double* __restrict sum_j = sum + i + 1;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) sum_j[m] += t2k[m];
         double acc = sum[i];
         for (int64_t m = 0; m < len; ++m) acc += t1k[m];
         sum[i] = acc;
@@ -478,62 +493,51 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         de_dborn[i] = -self / born[i];
         if (p.use_surface_area) {
             const double sa = p.surface_area_factor * (rho + p.probe_radius) *
-                              (rho + p.probe_radius) * std::pow(rho / born[i], 6);
+                              (rho + p.probe_radius) * pow6(rho / born[i]);
             e += sa;
             de_dborn[i] -= 6.0 * sa / born[i];
         }
     }
     // Pass 2: GB pair energies, their direct ∂E/∂r and their Born-radius derivatives.
+    double* bb = il1;  // B_i·B_j; il1 is done with
     for (int64_t i = 0; i < n; ++i) {
         const int64_t k0 = row_begin_[i], len = n - 1 - i;
         const double bi = born[i];
         const double* __restrict bj = born + i + 1;
-        const double* __restrict rk = r + k0;
-        double* __restrict argk = w + k0;  // until pass 2 writes w
-        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
-            const double rr = rk[m];
-            argk[m] = -(rr * rr) / (4.0 * (bi * bj[m]));
-        }
+        double* __restrict bbk = bb + k0;
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) bbk[m] = bi * bj[m];
     }
-    exp_pairs(np, w, ex);
+    PITA_IVDEP for (int64_t k = 0; k < np; ++k) w[k] = -(r[k] * r[k]) / (4.0 * bb[k]);
+    exp_pairs(np, w, ex);  // w is free again
     const double shift = p.screening_shift;
+    const double* __restrict kqqk = gb_kqq_.data();
+    PITA_IVDEP for (int64_t k = 0; k < np; ++k) {
+        const bool in = !(r2[k] >= rc2);
+        const double bbk = bb[k];
+        const double rr = r[k];
+        const double rsq = rr * rr;
+        const double exm = ex[k];
+        const double f = std::sqrt(rsq + bbk * exm);
+        const double kqq = kqqk[k];
+        const double eg = kqq * (1.0 / f - shift);
+        const double de_df = -kqq / (f * f);
+        const double dr = de_df * rr * (1.0 - 0.25 * exm) / f;
+        const double df_dbb = exm * (1.0 + rsq / (4.0 * bbk)) / (2.0 * f);
+        w[k] = in ? de_df * df_dbb : 0.0;
+        egb[k] = in ? eg : 0.0;
+        de_dr[k] += in ? dr : 0.0;
+    }
+    for (int64_t k = 0; k < np; ++k) e += egb[k];
     for (int64_t i = 0; i < n; ++i) {
         const int64_t k0 = row_begin_[i], len = n - 1 - i;
         const double bi = born[i];
         const double* __restrict bj = born + i + 1;
-        const double* __restrict rk = r + k0;
-        const double* __restrict r2k = r2 + k0;
-        const double* __restrict exk = ex + k0;
-        const double* __restrict kqqk = gb_kqq_.data() + k0;
-        double* __restrict dek = de_dr + k0;
-        double* __restrict wk = w + k0;
-        double* __restrict egk = egb + k0;
+        const double* __restrict wk = w + k0;
         double* __restrict de_dborn_j = de_dborn + i + 1;
-        PITA_IVDEP for (int64_t m = 0; m < len; ++m) {
-            const bool in = !(r2k[m] >= rc2);
-            const double bb = bi * bj[m];
-            const double rr = rk[m];
-            const double rsq = rr * rr;
-            const double exm = exk[m];
-            const double f = std::sqrt(rsq + bb * exm);
-            const double kqq = kqqk[m];
-            const double eg = kqq * (1.0 / f - shift);
-            const double de_df = -kqq / (f * f);
-            const double dr = de_df * rr * (1.0 - 0.25 * exm) / f;
-            const double df_dbb = exm * (1.0 + rsq / (4.0 * bb)) / (2.0 * f);
-            const double wm = in ? de_df * df_dbb : 0.0;
-            egk[m] = in ? eg : 0.0;
-            dek[m] += in ? dr : 0.0;
-            wk[m] = wm;
-            de_dborn_j[m] += wm * bi;
-        }
-        double acc = de_dborn[i], acc_e = e;
-        for (int64_t m = 0; m < len; ++m) {
-            acc += wk[m] * bj[m];
-            acc_e += egk[m];
-        }
+        PITA_IVDEP for (int64_t m = 0; m < len; ++m) de_dborn_j[m] += wk[m] * bi;
+        double acc = de_dborn[i];
+        for (int64_t m = 0; m < len; ++m) acc += wk[m] * bj[m];
         de_dborn[i] = acc;
-        e = acc_e;
     }
     if (!want_grad) return e;
     // Pass 3: the chain rule through the Born radii, folded into ∂E/∂r.

@@ -61,6 +61,8 @@ class PairKernel {
     double obc_pre_ = 0;      ///< −C·(1/ε_in − 1/ε_out)
     std::vector<double> charge_, offset_radius_, scaled_radius_, inv_offset_radius_;
     std::vector<double> gb_kqq_;  ///< [pairs] pre·q_i·q_j
+    /// [pairs] offset radius, scaled radius and 1/offset radius of the pair's atoms i and j
+    std::vector<double> pair_oi_, pair_si_, pair_inv_oi_, pair_oj_, pair_sj_, pair_inv_oj_;
 };
 
 }  // namespace pita::detail

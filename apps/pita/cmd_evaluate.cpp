@@ -128,6 +128,7 @@ int run_evaluate(const EvaluateArgs& args) {
     options.max_samples = args.max_samples;
     options.equivariant_samples = args.equivariant_samples;
     options.seed = args.seed;
+    add_target_torsions(*energy, options);
     nlohmann::json out;
     out["run_dir"] = args.run_dir;
     out["reference"] = reference_root;

@@ -180,6 +180,7 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
     eval_options.equivariant_samples =
         metrics_node.get_int("equivariant_samples", eval_options.equivariant_samples);
     eval_options.seed = settings.seed;
+    add_target_torsions(*energy, eval_options);
 
     std::unique_ptr<Backbone> backbone = make_backbone(root.child("model"), energy->n_particles(),
                                                        energy->spatial_dim(), settings.seed);

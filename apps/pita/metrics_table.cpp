@@ -4,11 +4,31 @@
 
 #include <fmt/format.h>
 
+#include "pita/energy/energy.h"
+#ifdef PITA_WITH_OPENMM
+#include "pita/molecule/molecule.h"
+#include "pita/molecule/torsions.h"
+#endif
+
 namespace pita::cli {
+
+void add_target_torsions([[maybe_unused]] const Energy& energy,
+                         [[maybe_unused]] EvaluationOptions& options) {
+#ifdef PITA_WITH_OPENMM
+    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
+    if (molecule == nullptr) return;
+    options.torsions.clear();
+    options.torsion_names.clear();
+    for (const Torsion& t : ramachandran_torsions(read_pdb_atoms(molecule->params().pdb))) {
+        options.torsions.push_back(t.atoms);
+        options.torsion_names.push_back(t.name);
+    }
+#endif
+}
 
 void print_metrics_table(const nlohmann::json& temperatures) {
     fmt::print("\n{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>15}\n", "T", "source", "<E>",
-               "ref <E>", "E-W2", "dist-W2", "eq-W2", "T_conf ± se");
+               "ref <E>", "E-W2", "dist-W2", "eq/T-W2", "T_conf ± se");
     for (const auto& m : temperatures) {
         auto num = [&](const char* k, const char* f) {
             return m.contains(k) ? fmt::format(fmt::runtime(f), m[k].get<double>())
@@ -18,7 +38,8 @@ void print_metrics_table(const nlohmann::json& temperatures) {
                    m["temperature"].get<double>(), m["source"].get<std::string>(),
                    m["mean_energy"].get<double>(), num("reference_mean_energy", "{:.3f}"),
                    num("energy_w2", "{:.3f}"), num("distance_w2", "{:.4f}"),
-                   num("equivariant_w2", "{:.3f}"),
+                   m.contains("torsion_torus_w2") ? num("torsion_torus_w2", "{:.3f}")
+                                                  : num("equivariant_w2", "{:.3f}"),
                    m["configurational_temperature"]["value"].get<double>(),
                    m["configurational_temperature"]["standard_error"].get<double>());
     }

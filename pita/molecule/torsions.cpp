@@ -142,4 +142,12 @@ at::Tensor dihedral_of_bonds(const at::Tensor& b1, const at::Tensor& b2, const a
     return at::atan2(y, (n1 * n2).sum(-1));
 }
 
+std::vector<Torsion> ramachandran_torsions(const std::vector<PdbAtom>& atoms) {
+    const std::vector<Torsion> all = backbone_torsions(atoms);
+    std::vector<Torsion> out = torsions_of_kind(all, "phi");
+    const std::vector<Torsion> psi = torsions_of_kind(all, "psi");
+    out.insert(out.end(), psi.begin(), psi.end());
+    return out;
+}
+
 }  // namespace pita

@@ -34,6 +34,9 @@ std::vector<Torsion> backbone_torsions(const std::vector<PdbAtom>& atoms);
 std::vector<Torsion> torsions_of_kind(const std::vector<Torsion>& torsions,
                                       const std::string& kind);
 
+/// The Ramachandran set the reference's metrics use (spec §7): all φ, then all ψ (no ω).
+std::vector<Torsion> ramachandran_torsions(const std::vector<PdbAtom>& atoms);
+
 /// Atom quadruples as a tensor, for dihedral_angles(). [n_torsions, 4], int64.
 at::Tensor torsion_atoms(const std::vector<Torsion>& torsions);
 

@@ -1,5 +1,6 @@
 #include "pita/pipeline/evaluation.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include <ATen/ATen.h>
@@ -10,6 +11,8 @@
 #include "pita/energy/energy.h"
 #include "pita/io/npy.h"
 #include "pita/metrics/sample_metrics.h"
+#include "pita/metrics/torsion_metrics.h"
+#include "pita/molecule/torsions.h"
 
 namespace pita {
 namespace {
@@ -20,6 +23,13 @@ at::Tensor subsample(const at::Tensor& t, int64_t n, at::Generator& gen) {
     const at::Tensor idx =
         at::randperm(t.size(0), gen, at::TensorOptions().dtype(at::kLong)).slice(0, 0, n);
     return t.index_select(0, idx.to(t.device()));
+}
+
+/// The torsions' atom quadruples as [n_torsions, 4] int64.
+at::Tensor atoms_of(const EvaluationOptions& options) {
+    std::vector<int64_t> flat;
+    for (const auto& q : options.torsions) flat.insert(flat.end(), q.begin(), q.end());
+    return at::tensor(flat, at::kLong).view({static_cast<int64_t>(options.torsions.size()), 4});
 }
 
 }  // namespace
@@ -58,6 +68,15 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         configurational_temperature(x_eval, ef.force, energy.translation_invariant());
     out["configurational_temperature"] = {{"value", tc.value},
                                           {"standard_error", tc.standard_error}};
+    at::Tensor angles;  // [rows of x_eval, n_torsions], peptides only
+    if (!options.torsions.empty()) {
+        angles = dihedral_angles(x_eval, atoms_of(options));
+        out["torsion_names"] = options.torsion_names;
+        out["torsion_mean_cos"] = std::vector<double>();
+        const at::Tensor mean_cos = angles.cos().mean(0);
+        for (int64_t k = 0; k < mean_cos.numel(); ++k)
+            out["torsion_mean_cos"].push_back(mean_cos[k].item<double>());
+    }
     if (!reference) return out;
 
     const at::Tensor rx_all = read_npy(*reference + "/samples.npy").to(at::kDouble);
@@ -77,7 +96,16 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
     out["energy_w2"] = ed.w2;
     out["energy_mean_gap"] = ed.mean_gap;
     out["distance_w2"] = interatomic_distance_w2(x_eval, r_x);
-    if (energy.translation_invariant() && options.equivariant_samples > 1) {
+    if (angles.defined()) {
+        const int64_t n = options.torsion_samples;
+        const TorsionDistances td = torsion_distances(
+            angles.slice(0, 0, std::min(n, angles.size(0))),
+            dihedral_angles(r_x.slice(0, 0, std::min(n, r_x.size(0))), atoms_of(options)));
+        out["torsion_w1"] = td.w1;
+        out["torsion_w2"] = td.w2;
+        out["torsion_torus_w2"] = td.torus_w2;
+        out["torsion_samples"] = std::min({n, angles.size(0), r_x.size(0)});
+    } else if (energy.translation_invariant() && options.equivariant_samples > 1) {
         out["equivariant_w2"] = equivariant_w2(subsample(x_eval, options.equivariant_samples, gen),
                                                subsample(r_x, options.equivariant_samples, gen));
         out["equivariant_samples"] = std::min<int64_t>(options.equivariant_samples, x_eval.size(0));

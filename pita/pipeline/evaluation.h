@@ -3,9 +3,11 @@
 // reference exists (energy-W1/W2 on E/T, distance-W2, equivariant W2 for particle systems), and
 // reference-free (configurational temperature, ⟨E⟩). References are for evaluation only: nothing
 // here feeds back into sampling or training.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -19,6 +21,13 @@ struct EvaluationOptions {
     int64_t max_samples = 2000;         ///< subsample both sets to at most this many rows
     int64_t equivariant_samples = 300;  ///< rows per set for the equivariant W2 (N² alignments)
     uint64_t seed = 0;                  ///< for the subsampling
+    /// Peptides: the dihedral angles the Ramachandran metrics compare (atom quadruples, e.g.
+    /// φ_1..φ_m then ψ_1..ψ_m from backbone_torsions()), and their names. Non-empty marks the
+    /// target as a molecule with labelled atoms: the equivariant W2 (which permutes atoms) is
+    /// skipped and the torsion distances are computed instead.
+    std::vector<std::array<int64_t, 4>> torsions;
+    std::vector<std::string> torsion_names;
+    int64_t torsion_samples = 1000;  ///< rows per set for the torsion OT (N·M costs)
 };
 
 /// The directory `<reference_root>/T<T>` (T printed with {:g}) holding samples.npy and
@@ -28,10 +37,12 @@ std::optional<std::string> reference_directory(const std::string& reference_root
 
 /// Metrics of `x` (energies `e`, [N] float64 E) at `temperature`. With a reference directory:
 /// {"reference": dir, "energy_w1", "energy_w2", "energy_mean_gap", "distance_w2",
-/// "equivariant_w2", "reference_mean_energy"}; always: {"samples", "mean_energy",
+/// "equivariant_w2" (particle systems) or "torsion_w1", "torsion_w2", "torsion_torus_w2"
+/// (peptides), "reference_mean_energy"}; always: {"samples", "mean_energy",
 /// "non_finite_energies", "configurational_temperature": {value, standard_error}, and
 /// "energy_evaluations" (the force evaluations the configurational temperature needed; they are
-/// the metrics' own, never counted as the sampler's)}.
+/// the metrics' own, never counted as the sampler's)}; for peptides also "torsion_names" and
+/// "torsion_mean_cos" (⟨cos θ⟩ per torsion: −1 all near ±π, +1 all near 0).
 nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x, const at::Tensor& e,
                                 double temperature, const std::optional<std::string>& reference,
                                 const EvaluationOptions& options);

@@ -186,6 +186,21 @@ TEST_F(CliTest, ReplicaExchangeMdResumesBitForBit) {
     EXPECT_EQ(resumed["force_evaluations"], stats["force_evaluations"]);
     EXPECT_EQ(resumed["exchange"], stats["exchange"]);
 
+    // pita evaluate reads a pita md directory; scored against itself (every sample kept, as
+    // there are fewer than max_samples) the Ramachandran distances are zero and the energy
+    // distances too.
+    const Outcome eval = run_pita("evaluate " + (dir_ / "part").string() + " --reference " +
+                                  (dir_ / "part").string() + " --threads 1");
+    ASSERT_EQ(eval.exit_code, 0) << eval.output;
+    nlohmann::json scores = nlohmann::json::parse(std::ifstream(dir_ / "part/evaluation.json"));
+    ASSERT_EQ(scores["temperatures"].size(), 3u);
+    for (const auto& m : scores["temperatures"]) {
+        EXPECT_EQ(m["torsion_names"], (nlohmann::json{"phi ALA2", "psi ALA2"}));
+        EXPECT_NEAR(m["torsion_torus_w2"].get<double>(), 0.0, 1e-9);
+        EXPECT_NEAR(m["energy_w2"].get<double>(), 0.0, 1e-9);
+        EXPECT_FALSE(m.contains("equivariant_w2"));  // atoms are labelled: no permutations
+    }
+
     // Anything else changed is refused with the key named; so is shrinking below the frames made.
     const Outcome refused =
         run_pita("md " + cfg + " md.n_frames=4 seed=5 --resume " + (dir_ / "part").string());

@@ -21,6 +21,7 @@
 #include "pita/metrics/assignment.h"
 #include "pita/metrics/optimal_transport.h"
 #include "pita/metrics/sample_metrics.h"
+#include "pita/metrics/torsion_metrics.h"
 #include "pita/metrics/wasserstein_1d.h"
 #include "support/test_helpers.h"
 
@@ -243,6 +244,26 @@ TEST(SampleMetrics, RughConfigurationalTemperatureOfGaussianAndLennardJonesSampl
         rugh_configurational_temperature(lj, ref.slice(0, 0, ref.size(0), 20).to(at::kDouble));
     EXPECT_NEAR(t.value, 1.0, 4 * t.standard_error) << t.value << " ± " << t.standard_error;
     EXPECT_LT(t.standard_error, 0.03);
+}
+
+TEST(TorsionMetrics, TorusW2WrapsAroundPiAndTheEuclideanFormsDoNot) {
+    // One point each: φ = 3.1 against φ = −3.1 are 0.083 rad apart on the circle, 6.2 in the
+    // plane (the reference's non-periodic W1/W2).
+    const at::Tensor a = at::tensor({3.1}, at::kDouble).view({1, 1});
+    const at::Tensor b = at::tensor({-3.1}, at::kDouble).view({1, 1});
+    const TorsionDistances d = torsion_distances(a, b);
+    EXPECT_NEAR(d.torus_w2, 2 * M_PI - 6.2, 1e-12);
+    EXPECT_NEAR(d.w1, 6.2, 1e-12);
+    EXPECT_NEAR(d.w2, 6.2, 1e-12);
+    // Identical sets are at distance zero; a set against itself shifted by δ in every angle is
+    // at exactly δ·sqrt(k) (the identity coupling is optimal for a rigid shift).
+    at::Generator gen = at::detail::createCPUGenerator(5);
+    const at::Tensor x = (at::rand({200, 2}, gen, testing::kF64) - 0.5) * 4.0;  // inside (−2, 2)
+    EXPECT_NEAR(torsion_distances(x, x).torus_w2, 0.0, 1e-12);
+    const TorsionDistances shifted = torsion_distances(x + 0.1, x);
+    EXPECT_NEAR(shifted.torus_w2, 0.1 * std::sqrt(2.0), 1e-9);
+    EXPECT_NEAR(shifted.w2, 0.1 * std::sqrt(2.0), 1e-9);
+    EXPECT_THROW(torsion_distances(x, at::zeros({3, 3}, testing::kF64)), ConfigError);
 }
 
 TEST(SampleMetrics, EquivariantW2IsZeroForRotatedPermutedCopiesAndPositiveOtherwise) {

@@ -18,6 +18,7 @@
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
+#include "support/molecule_helpers.h"
 #endif
 
 namespace pita {
@@ -118,9 +119,7 @@ TEST(LangevinMiddleStatistics, AlanineDipeptideHoldsKineticAndConfigurationalTem
     // Each must equal the bath's temperature within 4 standard errors; LangevinMiddle's O(h²)
     // bias at 1 fs (~0.5 % in T_kin against OpenMM, langevin.h) stays inside that band. The
     // band itself must be narrower than 4 % of the target, so the test can fail.
-    MoleculeParams p;
-    p.system = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.system.xml";
-    p.pdb = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.pdb";
+    const MoleculeParams p = testing::molecule_params("aldp");
     const Molecule mol(p);
     OpenMMReference omm(p.system, OpenMMPlatform::Cpu);
     const at::Tensor x0 = omm.minimize(mol.pdb_positions());

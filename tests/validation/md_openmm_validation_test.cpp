@@ -28,6 +28,7 @@
 #include "pita/md/langevin.h"
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
+#include "support/molecule_helpers.h"
 
 namespace pita {
 namespace {
@@ -51,9 +52,7 @@ double ks_statistic(const at::Tensor& a, const at::Tensor& b) {
 }
 
 TEST(LangevinMiddleValidation, AlanineDipeptideEnergyDistributionMatchesOpenMMAt1200K) {
-    MoleculeParams p;
-    p.system = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.system.xml";
-    p.pdb = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.pdb";
+    const MoleculeParams p = testing::molecule_params("aldp");
     const Molecule mol(p);
     OpenMMReference omm(p.system, OpenMMPlatform::Cpu);
     const at::Tensor x0 = omm.minimize(mol.pdb_positions());

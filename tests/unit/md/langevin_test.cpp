@@ -13,6 +13,7 @@
 #include "pita/energy/isotropic_gaussian.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
+#include "support/molecule_helpers.h"
 #endif
 
 namespace pita {
@@ -63,9 +64,7 @@ TEST(LangevinMiddle, RefusesBadOptionsAndMasses) {
 
 #ifdef PITA_WITH_OPENMM
 TEST(LangevinMiddle, AlanineDipeptideKineticTemperatureAt1200K) {
-    MoleculeParams p;
-    p.system = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.system.xml";
-    p.pdb = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.pdb";
+    const MoleculeParams p = testing::molecule_params("aldp");
     const Molecule mol(p);
     LangevinOptions o;
     o.temperature = 1200;

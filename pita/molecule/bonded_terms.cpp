@@ -1,6 +1,8 @@
 // Bonds, angles and proper torsions (OpenMM HarmonicBondForce, HarmonicAngleForce,
 // PeriodicTorsionForce) on a batch, with LibTorch ops so autograd gives the forces.
+#include <array>
 #include <cmath>
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -134,24 +136,41 @@ class PeriodicTorsionTerm final : public ForceTerm {
           periodicity_(to_vector(p_.periodicity)),
           phase_(to_vector(p_.phase)),
           k_(to_vector(p_.k)) {
+        // Terms grouped by dihedral (amber gives one dihedral up to four terms), so that the
+        // geometry and its gradient are computed once per dihedral.
+        std::map<std::array<int64_t, 4>, std::vector<size_t>> terms_of;
+        std::vector<std::array<int64_t, 4>> order;
         for (size_t t = 0; t < k_.size(); ++t) {
-            periodicity_int_.push_back(static_cast<int>(periodicity_[t]));
-            cos_phase_.push_back(std::cos(phase_[t]));
-            sin_phase_.push_back(std::sin(phase_[t]));
+            const std::array<int64_t, 4> quad{atoms_[4 * t], atoms_[4 * t + 1], atoms_[4 * t + 2],
+                                              atoms_[4 * t + 3]};
+            auto& list = terms_of[quad];
+            if (list.empty()) order.push_back(quad);
+            list.push_back(t);
+        }
+        first_term_.push_back(0);
+        for (const auto& quad : order) {
+            dihedrals_.push_back(quad);
+            for (const size_t t : terms_of[quad]) {
+                term_k_.push_back(k_[t]);
+                term_periodicity_.push_back(periodicity_[t]);
+                term_n_.push_back(static_cast<int>(periodicity_[t]));
+                term_cos_phase_.push_back(std::cos(phase_[t]));
+                term_sin_phase_.push_back(std::sin(phase_[t]));
+            }
+            first_term_.push_back(term_k_.size());
         }
     }
     double energy_cpu(const double* x, double* grad) const override {
         double e = 0;
-        for (size_t t = 0; t < k_.size(); ++t) {
-            const int64_t a0 = atoms_[4 * t], a1 = atoms_[4 * t + 1], a2 = atoms_[4 * t + 2],
-                          a3 = atoms_[4 * t + 3];
+        for (size_t d = 0; d < dihedrals_.size(); ++d) {
+            const auto [a0, a1, a2, a3] = dihedrals_[d];
             const Vec3 b1 = load(x, a1) - load(x, a0);
             const Vec3 b2 = load(x, a2) - load(x, a1);
             const Vec3 b3 = load(x, a3) - load(x, a2);
             const Vec3 m = cross(b1, b2), n = cross(b2, b3);
             const double b2_norm = std::sqrt(dot(b2, b2));
             // φ = atan2(y, x); cos(n·φ − φ0) and sin(n·φ − φ0) from cos φ and sin φ by complex
-            // powers (n is a small integer), without atan2, cos and sin per torsion.
+            // powers (n is a small integer), without atan2, cos and sin per term.
             const double y = b2_norm * dot(b1, n), xx = dot(m, n);
             const double h = std::sqrt(xx * xx + y * y);
             double cos_phi = 1.0, sin_phi = 0.0;  // atan2(0, 0) = 0
@@ -159,19 +178,22 @@ class PeriodicTorsionTerm final : public ForceTerm {
                 cos_phi = xx / h;
                 sin_phi = y / h;
             }
-            double cos_n = cos_phi, sin_n = sin_phi;
-            for (int q = 1; q < periodicity_int_[t]; ++q) {
-                const double c = cos_n * cos_phi - sin_n * sin_phi;
-                sin_n = sin_n * cos_phi + cos_n * sin_phi;
-                cos_n = c;
+            double de_dphi = 0;
+            for (size_t t = first_term_[d]; t < first_term_[d + 1]; ++t) {
+                double cos_n = cos_phi, sin_n = sin_phi;
+                for (int q = 1; q < term_n_[t]; ++q) {
+                    const double c = cos_n * cos_phi - sin_n * sin_phi;
+                    sin_n = sin_n * cos_phi + cos_n * sin_phi;
+                    cos_n = c;
+                }
+                const double cos_arg = cos_n * term_cos_phase_[t] + sin_n * term_sin_phase_[t];
+                const double sin_arg = sin_n * term_cos_phase_[t] - cos_n * term_sin_phase_[t];
+                e += term_k_[t] * (1.0 + cos_arg);
+                de_dphi += -term_k_[t] * term_periodicity_[t] * sin_arg;
             }
-            const double cos_arg = cos_n * cos_phase_[t] + sin_n * sin_phase_[t];
-            e += k_[t] * (1.0 + cos_arg);
             if (grad != nullptr) {
-                const double sin_arg = sin_n * cos_phase_[t] - cos_n * sin_phase_[t];
                 // Blondel & Karplus (1996): ∂φ/∂x0 = −|b2|/|m|²·m, ∂φ/∂x3 = |b2|/|n|²·n; the
                 // middle atoms follow from translation and rotation invariance.
-                const double de_dphi = -k_[t] * periodicity_[t] * sin_arg;
                 const Vec3 g0 = (-b2_norm / dot(m, m)) * m;
                 const Vec3 g3 = (b2_norm / dot(n, n)) * n;
                 const double p = dot(b1, b2) / dot(b2, b2), q = dot(b3, b2) / dot(b2, b2);
@@ -200,8 +222,12 @@ class PeriodicTorsionTerm final : public ForceTerm {
     PeriodicTorsionParams p_;
     std::vector<int64_t> atoms_;
     std::vector<double> periodicity_, phase_, k_;
-    std::vector<int> periodicity_int_;           ///< n ≥ 1 (OpenMM requires it)
-    std::vector<double> cos_phase_, sin_phase_;  ///< cos φ0, sin φ0
+    // The CPU loop's layout: unique dihedrals, and their terms in runs.
+    std::vector<std::array<int64_t, 4>> dihedrals_;
+    std::vector<size_t> first_term_;  ///< [dihedrals + 1] terms of d: [first_term_[d], [d + 1])
+    std::vector<double> term_k_, term_periodicity_;
+    std::vector<int> term_n_;                              ///< periodicity n ≥ 1 (OpenMM's rule)
+    std::vector<double> term_cos_phase_, term_sin_phase_;  ///< cos φ0, sin φ0
 };
 
 }  // namespace

@@ -4,8 +4,8 @@
 //
 // Layout: pairs (i, j > i) in row-major order, pair k = row_begin_[i] + (j − i − 1). Loops run
 // over a row's pairs with j contiguous, so per-atom values of j are contiguous too and the loops
-// vectorise without gathers. Sums into atom i (a reduction over its row) are kept in separate
-// scalar loops in the original order; sums into atom j are plain vector updates.
+// vectorise without gathers. Sums into atom i (a reduction over its row) go in four partial
+// sums; sums into atom j are plain vector updates.
 #include "pita/molecule/pair_kernel_impl.h"
 
 // This file is compiled with -fno-math-errno -fno-trapping-math (pita/CMakeLists.txt): sqrt
@@ -89,6 +89,35 @@ PITA_CLONES void descreening_pairs(int64_t n, double rc2, const double* __restri
         t2[k] = in2 * t_2;
         d2[k] = in2 * dt_2;
     }
+}
+
+/// Σ a[m], m < n, in four interleaved partial sums: four independent add chains (a left-to-right
+/// sum waits on each add), the same value up to rounding.
+inline double sum4(const double* __restrict a, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t m = 0;
+    for (; m + 4 <= n; m += 4) {
+        s0 += a[m];
+        s1 += a[m + 1];
+        s2 += a[m + 2];
+        s3 += a[m + 3];
+    }
+    for (; m < n; ++m) s0 += a[m];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/// Σ a[m]·b[m], m < n, as sum4.
+inline double dot4(const double* __restrict a, const double* __restrict b, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t m = 0;
+    for (; m + 4 <= n; m += 4) {
+        s0 += a[m] * b[m];
+        s1 += a[m + 1] * b[m + 1];
+        s2 += a[m + 2] * b[m + 2];
+        s3 += a[m + 3] * b[m + 3];
+    }
+    for (; m < n; ++m) s0 += a[m] * b[m];
+    return (s0 + s1) + (s2 + s3);
 }
 
 /// x⁶ by three multiplications (std::pow(x, 6) to within 2 ulp).
@@ -353,15 +382,9 @@ PITA_CLONES double PairKernel::energy(const double* x, double* grad, double* scr
             gyj[m] += c * dyk[m];
             gzj[m] += c * dzk[m];
         }
-        double sx = 0, sy = 0, sz = 0;
-        for (int64_t m = 0; m < len; ++m) {
-            sx += ck[m] * dxk[m];
-            sy += ck[m] * dyk[m];
-            sz += ck[m] * dzk[m];
-        }
-        gx[i] -= sx;
-        gy[i] -= sy;
-        gz[i] -= sz;
+        gx[i] -= dot4(ck, dxk, len);
+        gy[i] -= dot4(ck, dyk, len);
+        gz[i] -= dot4(ck, dzk, len);
     }
     for (int64_t i = 0; i < n; ++i) {
         grad[3 * i] += gx[i];
@@ -397,16 +420,7 @@ PITA_CLONES double PairKernel::nonbonded_pairs(const double* r2, const double* r
         ek[k] = in ? lj + coulomb : 0.0;
         dk[k] += in ? dlj + dcoulomb : 0.0;
     }
-    double e0 = 0, e1 = 0, e2 = 0, e3 = 0;
-    int64_t k = 0;
-    for (; k + 4 <= np; k += 4) {
-        e0 += ek[k];
-        e1 += ek[k + 1];
-        e2 += ek[k + 2];
-        e3 += ek[k + 3];
-    }
-    for (; k < np; ++k) e0 += ek[k];
-    return (e0 + e1) + (e2 + e3);
+    return sum4(ek, np);
 }
 
 PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const double* inv_r,
@@ -459,8 +473,8 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
     }
     // Pass 1b: the logarithms of both directions (t1, d1 and lg1, lg2 are adjacent).
     log_pairs(2 * np, t1, lg1);
-    // Pass 1c: the descreening terms and their derivatives, then their sums into the atoms in
-    // the original order (row by row: j's terms, then i's).
+    // Pass 1c: the descreening terms and their derivatives, then their sums into the atoms (row
+    // by row: j's terms, then i's).
     double* t2 = egb;  // until pass 2 writes egb
     (engulf ? descreening_pairs<true>
             : descreening_pairs<false>)(np, rc2, pair_oi_.data(), pair_si_.data(),
@@ -474,9 +488,7 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         const double* __restrict t2k = t2 + k0;
         double* __restrict sum_j = sum + i + 1;
         PITA_IVDEP for (int64_t m = 0; m < len; ++m) sum_j[m] += t2k[m];
-        double acc = sum[i];
-        for (int64_t m = 0; m < len; ++m) acc += t1k[m];
-        sum[i] = acc;
+        sum[i] += sum4(t1k, len);
     }
     // Born radii, self and surface-area energies (as ObcTerm).
     const double pre = obc_pre_;
@@ -527,7 +539,7 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         egb[k] = in ? eg : 0.0;
         de_dr[k] += in ? dr : 0.0;
     }
-    for (int64_t k = 0; k < np; ++k) e += egb[k];
+    e += sum4(egb, np);
     for (int64_t i = 0; i < n; ++i) {
         const int64_t k0 = row_begin_[i], len = n - 1 - i;
         const double bi = born[i];
@@ -535,9 +547,7 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         const double* __restrict wk = w + k0;
         double* __restrict de_dborn_j = de_dborn + i + 1;
         PITA_IVDEP for (int64_t m = 0; m < len; ++m) de_dborn_j[m] += wk[m] * bi;
-        double acc = de_dborn[i];
-        for (int64_t m = 0; m < len; ++m) acc += wk[m] * bj[m];
-        de_dborn[i] = acc;
+        de_dborn[i] += dot4(wk, bj, len);
     }
     if (!want_grad) return e;
     // Pass 3: the chain rule through the Born radii, folded into ∂E/∂r.

@@ -520,7 +520,7 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         PITA_IVDEP for (int64_t m = 0; m < len; ++m) bbk[m] = bi * bj[m];
     }
     PITA_IVDEP for (int64_t k = 0; k < np; ++k) w[k] = -(r[k] * r[k]) / (4.0 * bb[k]);
-    exp_pairs(np, w, ex);  // w is free again
+    exp_pairs(np, w, ex);  // w keeps −r²/(4 B_i B_j) until pass 2 overwrites it
     const double shift = p.screening_shift;
     const double* __restrict kqqk = gb_kqq_.data();
     PITA_IVDEP for (int64_t k = 0; k < np; ++k) {
@@ -529,12 +529,14 @@ PITA_CLONES double PairKernel::obc(const double* r2, const double* r, const doub
         const double rr = r[k];
         const double rsq = rr * rr;
         const double exm = ex[k];
+        const double q = -w[k];  // r²/(4 B_i B_j), from the exponent
         const double f = std::sqrt(rsq + bbk * exm);
+        const double inv_f = 1.0 / f;
         const double kqq = kqqk[k];
-        const double eg = kqq * (1.0 / f - shift);
-        const double de_df = -kqq / (f * f);
-        const double dr = de_df * rr * (1.0 - 0.25 * exm) / f;
-        const double df_dbb = exm * (1.0 + rsq / (4.0 * bbk)) / (2.0 * f);
+        const double eg = kqq * (inv_f - shift);
+        const double de_df = -kqq * inv_f * inv_f;
+        const double dr = de_df * rr * (1.0 - 0.25 * exm) * inv_f;
+        const double df_dbb = exm * (1.0 + q) * (0.5 * inv_f);
         w[k] = in ? de_df * df_dbb : 0.0;
         egb[k] = in ? eg : 0.0;
         de_dr[k] += in ? dr : 0.0;

@@ -4,7 +4,8 @@
 // that exchange configurations (replica-exchange MD) for reference-quality low-temperature data.
 //
 // Outputs (RUN_DIR), one folder per temperature, rows frame-major (frame f, replica r → f·R + r):
-//   T<t>/frames.npy              [n_frames, n_replicas, n_atoms, 3] nm (output.frames_dtype)
+//   T<t>/frames.npy              [n_frames, n_replicas, n_atoms, 3] nm (output.frames_dtype),
+//                                each frame centred on its centroid
 //   T<t>/samples.npy             the same frames flattened, normalised as the target's model
 //                                coordinates (spec §1.2): what `pita evaluate` and a run's
 //                                `metrics.reference` read
@@ -361,7 +362,10 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         while (run.frames_done < plan.n_frames) {
             advance(plan.steps_per_frame);
             const int64_t f = run.frames_done;
-            run.frames[f].copy_(run.state.x);
+            // Centred on the unweighted centroid: the energy is translation invariant, and the
+            // free drift of the centre of mass (OpenMM's CMMotionRemover would stop it; we do not
+            // apply it) would otherwise cost float32 frames their precision over long runs.
+            run.frames[f].copy_(run.state.x - run.state.x.mean(1, true));
             run.t_kin[f].copy_(md.kinetic_temperature(run.state));
             run.potential[f].copy_(run.state.potential);
             run.virial[f].copy_(virial(run.state));

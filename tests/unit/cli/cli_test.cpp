@@ -126,6 +126,7 @@ TEST_F(CliTest, MdWritesFramesInNanometresAndCountsForceEvaluations) {
     const at::Tensor span = frames.amax(2) - frames.amin(2);
     EXPECT_GT(span.max().item<double>(), 0.3);
     EXPECT_LT(span.max().item<double>(), 2.0);
+    EXPECT_LT(frames.mean(2).abs().max().item<double>(), 1e-6);  // each frame centred
     // samples.npy: the same frames, flattened and normalised (mean-free, / 0.164 nm).
     const at::Tensor samples = pita::read_npy((dir_ / "md/T1200/samples.npy").string());
     EXPECT_EQ(samples.sizes(), (std::vector<int64_t>{6, 22, 3}));

@@ -1,5 +1,6 @@
 // ForceField against OpenMM itself (Reference platform, double precision), force by force, on
-// the peptide targets: the PDB structure, OpenMM's energy minimum, and noisy copies of it.
+// the peptide targets: the PDB structure, OpenMM's energy minimum, noisy copies of it and
+// configurations drawn from 1200 K MD.
 #ifdef PITA_WITH_OPENMM
 
 #include "pita/molecule/force_field.h"
@@ -20,8 +21,11 @@
 
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/md/langevin.h"
+#include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
 #include "pita/molecule/pdb.h"
+#include "support/molecule_helpers.h"
 
 namespace pita {
 namespace {
@@ -167,10 +171,19 @@ TEST_P(PeptideAgreement, EnergiesAndForcesMatchOpenMMPerForceAndInTotal) {
     ASSERT_EQ(pdb.size(0), ff.n_particles());
     const at::Tensor minimum = omm.minimize(pdb, 5.0);
     at::Generator gen = make_generator(20261124);
-    const int64_t n_noisy = 100;
+    const int64_t n_noisy = 30;
     const at::Tensor noisy =
         minimum.unsqueeze(0) + 0.015 * at::randn({n_noisy, pdb.size(0), 3}, gen, at::kDouble);
-    const at::Tensor x = at::cat({pdb.unsqueeze(0), minimum.unsqueeze(0), noisy});
+    // 100 configurations drawn from 1200 K MD (the check): 100 replicas from the
+    // minimum, LangevinMiddle at 1 fs with friction 10/ps so that 1 ps thermalises them.
+    LangevinOptions hot;
+    hot.temperature = 1200;
+    hot.friction = 10;
+    const Molecule mol(testing::molecule_params(name));
+    const LangevinMiddle md(mol.physical(), mol.masses(), hot);
+    MdState s = md.start(minimum.unsqueeze(0).repeat({100, 1, 1}), gen);
+    md.run(s, 1000, gen);
+    const at::Tensor x = at::cat({pdb.unsqueeze(0), minimum.unsqueeze(0), noisy, s.x});
 
     const auto ref = openmm_terms(ff, omm, x);
     print_summary(name + " float64",

@@ -82,6 +82,8 @@ int64_t sampler_evaluations(const fs::path& root) {
     }
     if (fs::exists(root / "mcmc.json"))  // pita mcmc
         return read_json((root / "mcmc.json").string()).value("energy_evaluations", int64_t{0});
+    if (fs::exists(root / "md.json"))  // pita md: one force evaluation per replica and step
+        return read_json((root / "md.json").string()).value("force_evaluations", int64_t{0});
     return 0;
 }
 
@@ -90,8 +92,8 @@ int64_t sampler_evaluations(const fs::path& root) {
 int run_evaluate(const EvaluateArgs& args) {
     const fs::path root(args.run_dir);
     PITA_CHECK_AS(IoError, fs::exists(root / "run.json"),
-                  "[evaluate] {}: no run.json there. Pass a directory written by `pita mcmc` or "
-                  "`pita run`.",
+                  "[evaluate] {}: no run.json there. Pass a directory written by `pita mcmc`, "
+                  "`pita md` or `pita run`.",
                   args.run_dir);
     const nlohmann::json record = read_json((root / "run.json").string());
     // `pita mcmc`/`pita run` resolve the target into config.energy; `pita anneal` (whose config

@@ -62,12 +62,18 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
 
     const at::Tensor x_eval = subsample(x_ok, options.max_samples, gen);
     const int64_t before = energy.evaluations();
-    const EnergyAndForce ef = energy.energy_and_force(x_eval);
-    out["energy_evaluations"] = energy.evaluations() - before;
+    // Peptides: Rugh's form (the virial's variance is dominated by stiff bonds, ~4x noisier on
+    // ALDP; docs/RESULTS.md), on at most rugh_samples rows since it costs 2·3N + 1 force
+    // evaluations per row. Particle systems: the virial form, one evaluation per row.
+    const bool rugh = !options.torsions.empty();
     const ConfigurationalTemperature tc =
-        configurational_temperature(x_eval, ef.force, energy.translation_invariant());
+        rugh ? rugh_configurational_temperature(energy, x_eval.slice(0, 0, options.rugh_samples))
+             : configurational_temperature(x_eval, energy.energy_and_force(x_eval).force,
+                                           energy.translation_invariant());
+    out["energy_evaluations"] = energy.evaluations() - before;
     out["configurational_temperature"] = {{"value", tc.value},
-                                          {"standard_error", tc.standard_error}};
+                                          {"standard_error", tc.standard_error},
+                                          {"estimator", rugh ? "rugh" : "virial"}};
     at::Tensor angles;  // [rows of x_eval, n_torsions], peptides only
     if (!options.torsions.empty()) {
         angles = dihedral_angles(x_eval, atoms_of(options));

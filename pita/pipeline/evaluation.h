@@ -28,6 +28,7 @@ struct EvaluationOptions {
     std::vector<std::array<int64_t, 4>> torsions;
     std::vector<std::string> torsion_names;
     int64_t torsion_samples = 1000;  ///< rows per set for the torsion OT (N·M costs)
+    int64_t rugh_samples = 500;      ///< peptides: rows for Rugh's T_conf (2·3N + 1 forces each)
 };
 
 /// The directory `<reference_root>/T<T>` (T printed with {:g}) holding samples.npy and
@@ -39,7 +40,8 @@ std::optional<std::string> reference_directory(const std::string& reference_root
 /// {"reference": dir, "energy_w1", "energy_w2", "energy_mean_gap", "distance_w2",
 /// "equivariant_w2" (particle systems) or "torsion_w1", "torsion_w2", "torsion_torus_w2"
 /// (peptides), "reference_mean_energy"}; always: {"samples", "mean_energy",
-/// "non_finite_energies", "configurational_temperature": {value, standard_error}, and
+/// "non_finite_energies", "configurational_temperature": {value, standard_error, estimator:
+/// "virial" ⟨Σ(x_i − x̄)·∇_iE⟩/dof, or for peptides "rugh" ⟨|∇E|²⟩/⟨∇²E⟩}, and
 /// "energy_evaluations" (the force evaluations the configurational temperature needed; they are
 /// the metrics' own, never counted as the sampler's)}; for peptides also "torsion_names" and
 /// "torsion_mean_cos" (⟨cos θ⟩ per torsion: −1 all near ±π, +1 all near 0).

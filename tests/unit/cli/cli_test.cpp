@@ -195,11 +195,13 @@ TEST_F(CliTest, ReplicaExchangeMdResumesBitForBit) {
     ASSERT_EQ(eval.exit_code, 0) << eval.output;
     nlohmann::json scores = nlohmann::json::parse(std::ifstream(dir_ / "part/evaluation.json"));
     ASSERT_EQ(scores["temperatures"].size(), 3u);
+    EXPECT_EQ(scores["sampler_energy_evaluations"], stats["force_evaluations"]);
     for (const auto& m : scores["temperatures"]) {
         EXPECT_EQ(m["torsion_names"], (nlohmann::json{"phi ALA2", "psi ALA2"}));
         EXPECT_NEAR(m["torsion_torus_w2"].get<double>(), 0.0, 1e-9);
         EXPECT_NEAR(m["energy_w2"].get<double>(), 0.0, 1e-9);
         EXPECT_FALSE(m.contains("equivariant_w2"));  // atoms are labelled: no permutations
+        EXPECT_EQ(m["configurational_temperature"]["estimator"], "rugh");
     }
 
     // Anything else changed is refused with the key named; so is shrinking below the frames made.

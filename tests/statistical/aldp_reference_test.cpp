@@ -60,7 +60,9 @@ TEST_P(AldpReferenceStatistical, EnergiesAreTheTargetsAndTheBathTemperatureHolds
 
 INSTANTIATE_TEST_SUITE_P(LadderTemperatures, AldpReferenceStatistical,
                          ::testing::Values(300.0, 408.24, 555.52, 755.95, 1200.0),
-                         [](const auto& info) { return fmt::format("T{:.0f}", info.param); });
+                         [](const auto& param_info) {
+                             return fmt::format("T{:.0f}", param_info.param);
+                         });
 
 }  // namespace
 }  // namespace pita

@@ -68,7 +68,7 @@ std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
 /// it derives from the frames, and how many frames it makes (a finished run is extended by
 /// resuming it with more frames).
 bool may_change_on_resume(const std::string& key) {
-    return key == "output_dir" || key == "threads" || key == "md.n_frames" ||
+    return key == "output_dir" || key == "threads" || key == "device" || key == "md.n_frames" ||
            key == "output.checkpoint_minutes" || key == "output.dcd" ||
            key == "output.configurational_temperature_samples";
 }
@@ -254,29 +254,30 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         nlohmann::json record = read_json(dir.path("run.json"));
         const std::vector<std::string> changed =
             changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
-        PITA_CHECK(changed.empty(),
-                   "[md] --resume {}: the config differs from the one the run started with in: "
-                   "{}. Resume with the same config (only threads, output_dir, md.n_frames, "
-                   "output.checkpoint_minutes, output.dcd and "
-                   "output.configurational_temperature_samples may change).",
-                   resume_dir, fmt::join(changed, ", "));
+        PITA_CHECK(
+            changed.empty(),
+            "[md] --resume {}: the config differs from the one the run started with in: "
+            "{}. Resume with the same config (only threads, device, output_dir, md.n_frames, "
+            "output.checkpoint_minutes, output.dcd and "
+            "output.configurational_temperature_samples may change).",
+            resume_dir, fmt::join(changed, ", "));
         PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
                       "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
                       "first checkpoint). Start it again without --resume.",
                       resume_dir);
-        record["resumed"].push_back(
-            make_run_record(cfg.resolved(), settings.seed, threads, "cpu", args.command_line));
+        record["resumed"].push_back(make_run_record(cfg.resolved(), settings.seed, threads,
+                                                    settings.device.str(), args.command_line));
         dir.write_run_json(record);
     } else {
-        nlohmann::json record =
-            make_run_record(cfg.resolved(), settings.seed, threads, "cpu", args.command_line);
+        nlohmann::json record = make_run_record(cfg.resolved(), settings.seed, threads,
+                                                settings.device.str(), args.command_line);
         record["command"] = "md";
         record["energy"] = energy->config();
         dir.write_run_json(record);
     }
     std::cerr << fmt::format(
         "[pita md] {} atoms · {} · {} replica{} per temperature · {:g} fs · {} frames x {} steps "
-        "· seed {} · {} thread{} · output {}{}\n",
+        "· seed {} · {} thread{} · {} · output {}{}\n",
         n_atoms,
         exchanging ? fmt::format("replica exchange over {} temperatures {:g}–{:g} K every {} steps",
                                  rex.n_temperatures(), plan.temperatures.front(),
@@ -284,12 +285,16 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
                    : fmt::format("{:g} K", plan.temperatures.front()),
         plan.n_replicas, plan.n_replicas == 1 ? "" : "s", plan.langevin.step_size * 1000,
         plan.n_frames, plan.steps_per_frame, settings.seed, threads, threads == 1 ? "" : "s",
-        dir.root(), resuming ? " (resumed)" : "");
+        settings.device.str(), dir.root(), resuming ? " (resumed)" : "");
 
     at::Generator gen = make_generator(settings.seed);
     MdProgress run;
     if (resuming) {
         run = load_progress(checkpoint_path, rex, gen);
+        // Checkpoints hold CPU tensors; the dynamics run on the device asked for now.
+        for (at::Tensor* t : {&run.state.x, &run.state.v, &run.state.force, &run.state.potential,
+                              &run.state.temperature})
+            *t = t->to(settings.device);
         PITA_CHECK_AS(
             IoError,
             run.frames.dim() == 4 && run.frames.size(1) == n_total && run.frames.size(2) == n_atoms,
@@ -317,8 +322,10 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         }
         run.start["start_energy_kj_mol"] = physical.energy(x0.unsqueeze(0)).item<double>();
         const int64_t before = physical.evaluations();
-        run.state =
-            md.start(x0.unsqueeze(0).repeat({n_total, 1, 1}), rex.replica_temperatures(), gen);
+        // Replicas live on settings.device (the force field's autograd path off the CPU); the
+        // random numbers come from the CPU generator, so a run's noise does not depend on it.
+        run.state = md.start(x0.unsqueeze(0).repeat({n_total, 1, 1}).to(settings.device),
+                             rex.replica_temperatures(), gen);
         run.evaluations = physical.evaluations() - before;
         run.frames = at::zeros({plan.n_frames, n_total, n_atoms, 3}, plan.frames_dtype);
         run.t_kin = at::zeros({plan.n_frames, n_total}, at::kDouble);

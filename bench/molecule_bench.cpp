@@ -2,10 +2,11 @@
 // ForceField (fused float64 CPU kernel) against OpenMM's CPU platform evaluating one
 // configuration at a time (one Context, one thread: the setting TOOLCHAIN.md measured as
 // OpenMM's fastest for these systems), timed in the same binary so that the ratio holds under
-// load. Results and the command: docs/BENCHMARKS.md, "Peptides". On the loaded 2-core dev
-// machine, 2026-11-24: ALDP batch 1024, float64, one thread ~88k configs/s (46.7k before the
-// fused pair kernel) against OpenMM ~4k/s. Threads did not scale there: the machine gave the
-// job about one core in all (two single-thread processes side by side ran at half speed each).
+// load. Results and the command: docs/BENCHMARKS.md, "Peptides". 2026-11-24 on the loaded
+// 2-vCPU dev machine, batch 1024, float64, one thread: ALDP ~133k configs/s (46.7k before the
+// fused pair kernel), AAA ~67k, AAAA ~44k, against OpenMM 4.3k, 2.9k and 2.0k: 31x, 23x, 22x.
+// The 2-thread rows split the batch over two threads (the main thread's CPU time halves), but
+// the machine gave the job about one core, so their wall time did not improve there.
 #ifdef PITA_WITH_OPENMM
 
 #include <filesystem>

@@ -28,8 +28,10 @@ class PairKernel;
 ///
 /// Energies are sums over terms, one term per supported force, in the System's force order.
 /// Two implementations with one contract: on the CPU without autograd, a fused float64 loop
-/// with analytic forces (the fast path for sampling); otherwise LibTorch ops, with forces by
-/// autograd (any device, differentiable). term_energies() always takes the LibTorch ops.
+/// with analytic forces (the fast path for sampling: the first NonbondedForce and OBC term
+/// evaluated together over atom pairs, the other terms one by one, rows split over
+/// at::get_num_threads() threads); otherwise LibTorch ops, with forces by autograd (any device,
+/// differentiable). term_energies() always takes the LibTorch ops.
 /// Non-periodic, so translation invariant.
 class ForceField final : public Energy {
   public:

@@ -1,11 +1,14 @@
 // NonbondedForce + OBC generalized Born fused over the pairs of one configuration; see
 // pair_kernel_impl.h. The per-pair formulas are those of nonbonded_term.cpp and obc_term.cpp,
-// written in the same operation order, so that results agree with those terms to rounding.
+// mostly in the same operation order; results agree with those terms to rounding (the tests
+// hold the kernel to the LibTorch ops at 1e-13).
 //
-// Layout: pairs (i, j > i) in row-major order, pair k = row_begin_[i] + (j − i − 1). Loops run
-// over a row's pairs with j contiguous, so per-atom values of j are contiguous too and the loops
-// vectorise without gathers. Sums into atom i (a reduction over its row) go in four partial
-// sums; sums into atom j are plain vector updates.
+// Layout: pairs (i, j > i) in row-major order, pair k = row_begin_[i] + (j − i − 1). Most loops
+// run over all pairs, with per-pair parameters laid out at construction; loops that need
+// per-atom values of this configuration (positions, Born radii) or sum into atoms go row by
+// row, where atom j and its values are contiguous, so they vectorise without gathers. Sums into
+// atom i (a reduction over its row) go in four partial sums; sums into atom j are vector
+// updates.
 #include "pita/molecule/pair_kernel_impl.h"
 
 // This file is compiled with -fno-math-errno -fno-trapping-math (pita/CMakeLists.txt): sqrt

@@ -5,7 +5,8 @@
 // two terms did twice or per call: each pair's distance, 1/r and force scatter are computed
 // once for both terms, parameters are laid out per pair at construction, nothing is allocated
 // per configuration, and the arithmetic runs in branch-free loops over contiguous pair arrays
-// that the compiler vectorises (log, exp and sqrt go in loops of their own).
+// that the compiler vectorises (log and exp are branch-free fdlibm versions, < 1 ulp, so that
+// their loops vectorise too).
 #include <cstddef>
 #include <cstdint>
 #include <vector>

@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--frames", type=int, default=50, help="frames checked per temperature")
     args = ap.parse_args()
     record = json.load(open(os.path.join(args.run_dir, "run.json")))
+    names = json.load(open(os.path.join(args.run_dir, "md.json"))).get("torsion_names", [])
     energy = record["config"]["energy"]
     # Paths in the config are relative to where pita ran: the repository root, as a rule.
     system_xml, pdb = energy["system"], energy["pdb"]
@@ -64,11 +65,18 @@ def main():
             line += f"; DCD {traj.n_frames} frames, max |dcd - npy| {dcd:.1e} nm"
             tors_file = os.path.join(folder, "torsions.npy")
             if os.path.exists(tors_file):
+                # md.json names the columns: all phi, then all psi, then omega, by residue, the
+                # order of mdtraj's compute_phi / compute_psi.
                 tors = np.load(tors_file).reshape(len(flat), -1)
-                phi = mdtraj.compute_phi(traj)[1][:, 0]
-                psi = mdtraj.compute_psi(traj)[1][:, 0]
-                d = np.angle(np.exp(1j * (tors[:, 0] - phi))), np.angle(np.exp(1j * (tors[:, 1] - psi)))
-                t = float(max(np.abs(d[0]).max(), np.abs(d[1]).max()))
+                kinds = [n.split()[0] for n in names]
+                t = 0.0
+                for kind, compute in (("phi", mdtraj.compute_phi), ("psi", mdtraj.compute_psi)):
+                    ours = tors[:, [k for k, n in enumerate(kinds) if n == kind]]
+                    theirs = compute(traj)[1]
+                    if ours.shape != theirs.shape:
+                        raise SystemExit(f"{folder}: {ours.shape[1]} {kind} columns, mdtraj finds "
+                                         f"{theirs.shape[1]}")
+                    t = max(t, float(np.abs(np.angle(np.exp(1j * (ours - theirs)))).max()))
                 worst["torsion_rad"] = max(worst["torsion_rad"], t)
                 line += f"; phi/psi vs mdtraj max {t:.1e} rad"
         print(line)

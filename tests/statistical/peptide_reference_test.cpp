@@ -57,16 +57,17 @@ TEST_P(PeptideReferenceStatistical, EnergiesAreTheTargetsAndTheBathTemperatureHo
     RecordProperty("T_conf", fmt::format("{:.1f} +- {:.1f}", tc.value, tc.standard_error));
 }
 
-INSTANTIATE_TEST_SUITE_P(LadderTemperatures, PeptideReferenceStatistical,
-                         ::testing::Values(Case{"aldp", 300.0, 22, 8000},
-                                           Case{"aldp", 408.24, 22, 8000},
-                                           Case{"aldp", 555.52, 22, 8000},
-                                           Case{"aldp", 755.95, 22, 8000},
-                                           Case{"aldp", 1200.0, 22, 8000}),
-                         [](const auto& param_info) {
-                             return fmt::format("{}_T{:.0f}", std::get<0>(param_info.param),
-                                                std::get<1>(param_info.param));
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    LadderTemperatures, PeptideReferenceStatistical,
+    ::testing::Values(Case{"aldp", 300.0, 22, 8000}, Case{"aldp", 408.24, 22, 8000},
+                      Case{"aldp", 555.52, 22, 8000}, Case{"aldp", 755.95, 22, 8000},
+                      Case{"aldp", 1200.0, 22, 8000}, Case{"aaa", 300.0, 33, 8000},
+                      Case{"aaa", 408.24, 33, 8000}, Case{"aaa", 555.52, 33, 8000},
+                      Case{"aaa", 755.95, 33, 8000}, Case{"aaa", 1200.0, 33, 8000}),
+    [](const auto& param_info) {
+        return fmt::format("{}_T{:.0f}", std::get<0>(param_info.param),
+                           std::get<1>(param_info.param));
+    });
 
 }  // namespace
 }  // namespace pita

@@ -5,9 +5,6 @@
 
 #include "pita/molecule/pdb_trajectory.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +23,7 @@
 #include "pita/io/npy.h"
 #include "pita/io/trajectory.h"
 #include "pita/molecule/pdb.h"
+#include "support/cli_helpers.h"
 
 namespace pita {
 namespace {
@@ -35,22 +33,10 @@ using ::testing::HasSubstr;
 
 const fs::path kAldp = fs::path(PITA_SOURCE_DIR) / "data/molecules/aldp.pdb";
 
-/// A fresh directory per test, removed afterwards; the pid keeps parallel ctest runs apart.
-class PdbTrajectory : public ::testing::Test {
+/// A fresh directory per test (pita::testing::ScratchDirTest), and files in it.
+class PdbTrajectory : public testing::ScratchDirTest {
   protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               fmt::format("pita_pdb_traj_test_{}_{}", static_cast<long>(::getpid()), counter++);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
     fs::path file(const std::string& name) const { return dir_ / name; }
-
-    fs::path dir_;
 };
 
 std::vector<std::string> lines_of(const fs::path& path) {

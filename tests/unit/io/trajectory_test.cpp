@@ -3,9 +3,6 @@
 // mdtraj reading them is tested in pdb_trajectory_test.cpp (it needs a topology PDB).
 #include "pita/io/trajectory.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -24,6 +21,7 @@
 
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "support/cli_helpers.h"
 
 namespace pita {
 namespace {
@@ -35,22 +33,10 @@ constexpr int64_t kHeaderEnd = 92;                          // 4 + 84 + 4
 constexpr int64_t kAtomsRecord = kHeaderEnd + 4 + 164 + 4;  // after the two-line title block
 constexpr int64_t kFramesStart = kAtomsRecord + 12;
 
-/// A fresh directory per test, removed afterwards; the pid keeps parallel ctest runs apart.
-class Dcd : public ::testing::Test {
+/// A fresh directory per test (pita::testing::ScratchDirTest), and files in it.
+class Dcd : public testing::ScratchDirTest {
   protected:
-    void SetUp() override {
-        static std::atomic<int> counter{0};
-        dir_ = fs::temp_directory_path() /
-               fmt::format("pita_dcd_test_{}_{}", static_cast<long>(::getpid()), counter++);
-        fs::create_directories(dir_);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
     fs::path file(const std::string& name) const { return dir_ / name; }
-
-    fs::path dir_;
 };
 
 std::vector<char> bytes_of(const fs::path& path) {

@@ -252,15 +252,11 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
                       "[md] --resume {}: no run.json there. Resume the directory of a `pita md`.",
                       resume_dir);
         nlohmann::json record = read_json(dir.path("run.json"));
-        const std::vector<std::string> changed =
-            changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
-        PITA_CHECK(
-            changed.empty(),
-            "[md] --resume {}: the config differs from the one the run started with in: "
-            "{}. Resume with the same config (only threads, device, output_dir, md.n_frames, "
-            "output.checkpoint_minutes, output.dcd and "
-            "output.configurational_temperature_samples may change).",
-            resume_dir, fmt::join(changed, ", "));
+        require_resumable_config("md", resume_dir, record["config"], cfg.resolved(),
+                                 may_change_on_resume,
+                                 "threads, device, output_dir, md.n_frames, "
+                                 "output.checkpoint_minutes, output.dcd and "
+                                 "output.configurational_temperature_samples");
         PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
                       "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
                       "first checkpoint). Start it again without --resume.",

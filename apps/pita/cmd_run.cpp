@@ -214,13 +214,8 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
                       "run`.",
                       resume_dir);
         nlohmann::json record = read_json(dir.path("run.json"));
-        const std::vector<std::string> changed =
-            changed_keys(record["config"], cfg.resolved(), may_change_on_resume);
-        PITA_CHECK(changed.empty(),
-                   "[run] --resume {}: the config differs from the one the run started with in: "
-                   "{}. Resume with the same config (only threads, device and output may "
-                   "change).",
-                   resume_dir, fmt::join(changed, ", "));
+        require_resumable_config("run", resume_dir, record["config"], cfg.resolved(),
+                                 may_change_on_resume, "threads, device and output");
         record["resumed"].push_back(make_run_record(cfg.resolved(), settings.seed, threads,
                                                     settings.device.str(), args.command_line));
         dir.write_run_json(record);

@@ -91,13 +91,8 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
                       "of a run that wrote at least one checkpoint.",
                       resume_dir);
         const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
-        const std::vector<std::string> changed =
-            changed_keys(saved["config"], cfg.resolved(), may_change_on_resume);
-        PITA_CHECK(changed.empty(),
-                   "[train] --resume {}: the config differs from the one the run started with "
-                   "in: {}. Resume with the same config (only train.steps, threads, device and "
-                   "output may change).",
-                   resume_dir, fmt::join(changed, ", "));
+        require_resumable_config("train", resume_dir, saved["config"], cfg.resolved(),
+                                 may_change_on_resume, "train.steps, threads, device and output");
     }
 
     ScoreModel score(std::move(backbone), sigma_data);

@@ -4,6 +4,9 @@
 
 #include <ATen/core/Tensor.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pita/core/error.h"
 
 namespace pita::cli {
 
@@ -29,6 +32,17 @@ std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::j
     for (const auto& [k, v] : fb.items())
         if (!fa.contains(k) && !may_change(dotted(k))) out.push_back(dotted(k));
     return out;
+}
+
+void require_resumable_config(const std::string& command, const std::string& resume_dir,
+                              const nlohmann::json& started_with, const nlohmann::json& now,
+                              const std::function<bool(const std::string&)>& may_change,
+                              const std::string& may_change_text) {
+    const std::vector<std::string> changed = changed_keys(started_with, now, may_change);
+    PITA_CHECK(changed.empty(),
+               "[{}] --resume {}: the config differs from the one the run started with in: {}. "
+               "Resume with the same config (only {} may change).",
+               command, resume_dir, fmt::join(changed, ", "), may_change_text);
 }
 
 std::string loss_summary(const LossTerms& t) {

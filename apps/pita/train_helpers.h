@@ -19,6 +19,14 @@ int64_t count_parameters(const Backbone& b);
 std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b,
                                       const std::function<bool(const std::string&)>& may_change);
 
+/// The check every `--resume` makes: the resolved config equals the one the run started with,
+/// except for keys `may_change` accepts (listed in `may_change_text` for the message).
+/// @throws ConfigError naming the command, the directory and the keys that differ
+void require_resumable_config(const std::string& command, const std::string& resume_dir,
+                              const nlohmann::json& started_with, const nlohmann::json& now,
+                              const std::function<bool(const std::string&)>& may_change,
+                              const std::string& may_change_text);
+
 /// "loss 1.2 dsm 0.8 ..." for the progress line.
 std::string loss_summary(const LossTerms& t);
 /// The defined loss terms as numbers.

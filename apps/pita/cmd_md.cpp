@@ -37,6 +37,7 @@
 #include "pita/core/error.h"
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
+#include "pita/core/units.h"
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
@@ -59,7 +60,6 @@ namespace pita::cli {
 #ifdef PITA_WITH_OPENMM
 namespace {
 
-constexpr double kGasConstant = 1.380649e-23 * 6.02214076e23 / 1000.0;  // kJ/(mol·K)
 constexpr const char* kCheckpointKind = "md";
 
 std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
@@ -428,14 +428,14 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         // Virial form: free (the forces are at hand) but noisy on stiff bonds; Rugh's form on
         // up to conf_samples evenly spaced frames: 2·3N + 1 force evaluations each, not counted.
         per_t["configurational_temperature_virial"] = mean_and_error(
-            run.virial.narrow(1, lo, plan.n_replicas) / (n_dof_internal * kGasConstant));
+            run.virial.narrow(1, lo, plan.n_replicas) / (n_dof_internal * kMolarGasConstant));
         if (plan.conf_samples > 0) {
             const int64_t stride = std::max<int64_t>(1, flat.size(0) / plan.conf_samples);
             const ConfigurationalTemperature rugh = rugh_configurational_temperature(
                 physical, flat.slice(0, 0, flat.size(0), stride).to(at::kDouble));
             per_t["configurational_temperature"] = {
-                {"mean", rugh.value / kGasConstant},
-                {"standard_error", rugh.standard_error / kGasConstant},
+                {"mean", rugh.value / kMolarGasConstant},
+                {"standard_error", rugh.standard_error / kMolarGasConstant},
                 {"estimator", "Rugh, <|grad U|^2>/<lap U>, independent-sample error"},
                 {"frames", (flat.size(0) + stride - 1) / stride}};
         }

@@ -5,13 +5,9 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 
 namespace pita {
-
-namespace {
-// R in kJ/(mol·K), as pita/molecule/units.h (kept here so md/ does not depend on molecule/).
-constexpr double kGasConstant = 1.380649e-23 * 6.02214076e23 / 1000.0;
-}  // namespace
 
 LangevinMiddle::LangevinMiddle(const Energy& energy, const at::Tensor& masses,
                                LangevinOptions options)
@@ -32,7 +28,7 @@ LangevinMiddle::LangevinMiddle(const Energy& energy, const at::Tensor& masses,
     inv_mass_ = m.reciprocal().view({1, -1, 1});
 }
 
-double LangevinMiddle::kT() const { return kGasConstant * options_.temperature; }
+double LangevinMiddle::kT() const { return kMolarGasConstant * options_.temperature; }
 
 MdState LangevinMiddle::start(const at::Tensor& x, at::Generator& gen) const {
     return start(x, at::full({x.dim() == 3 ? x.size(0) : 0}, options_.temperature, at::kDouble),
@@ -55,7 +51,7 @@ MdState LangevinMiddle::start(const at::Tensor& x, const at::Tensor& temperature
     s.temperature = t;
     const at::Tensor inv_mass = inv_mass_.to(s.x.device());
     s.v = at::randn(s.x.sizes(), gen, at::kDouble).to(s.x.device()) *
-          (kGasConstant * t.view({-1, 1, 1}) * inv_mass).sqrt();
+          (kMolarGasConstant * t.view({-1, 1, 1}) * inv_mass).sqrt();
     EnergyAndForce ef = energy_.energy_and_force(s.x);
     s.force = std::move(ef.force);
     s.potential = std::move(ef.energy);
@@ -69,7 +65,7 @@ void LangevinMiddle::run(MdState& s, int64_t n_steps, at::Generator& gen) const 
     // Per replica and atom: sqrt((1 − a²)·R·T_r/m_i); the replica's bath may change between
     // calls (replica exchange), so this is rebuilt per call, not per step.
     const at::Tensor noise_scale =
-        ((1.0 - a * a) * kGasConstant * s.temperature.view({-1, 1, 1}) * inv_mass).sqrt();
+        ((1.0 - a * a) * kMolarGasConstant * s.temperature.view({-1, 1, 1}) * inv_mass).sqrt();
     at::Tensor xi = at::empty(s.x.sizes(), at::kDouble);
     for (int64_t step = 0; step < n_steps; ++step) {
         s.v.add_(s.force * inv_mass, h);
@@ -90,7 +86,7 @@ at::Tensor LangevinMiddle::kinetic_energy(const MdState& s) const {
 
 at::Tensor LangevinMiddle::kinetic_temperature(const MdState& s) const {
     const double n_dof = 3.0 * static_cast<double>(energy_.n_particles());
-    return 2.0 * kinetic_energy(s) / (n_dof * kGasConstant);
+    return 2.0 * kinetic_energy(s) / (n_dof * kMolarGasConstant);
 }
 
 }  // namespace pita

@@ -6,12 +6,9 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 
 namespace pita {
-
-namespace {
-constexpr double kGasConstant = 1.380649e-23 * 6.02214076e23 / 1000.0;  // kJ/(mol·K)
-}  // namespace
 
 ReplicaExchange::ReplicaExchange(std::vector<double> temperatures, int64_t n_chains)
     : temperatures_(std::move(temperatures)), n_chains_(n_chains) {
@@ -73,8 +70,8 @@ void ReplicaExchange::exchange(MdState& s, at::Generator& gen) {
     bool any = false;
     for (int64_t p = 0; p < n_pairs; ++p) {
         const int64_t k = first + 2 * p;
-        const double d_beta = 1.0 / (kGasConstant * temperatures_[static_cast<size_t>(k)]) -
-                              1.0 / (kGasConstant * temperatures_[static_cast<size_t>(k + 1)]);
+        const double d_beta = 1.0 / (kMolarGasConstant * temperatures_[static_cast<size_t>(k)]) -
+                              1.0 / (kMolarGasConstant * temperatures_[static_cast<size_t>(k + 1)]);
         for (int64_t c = 0; c < n_chains_; ++c) {
             const int64_t a = k * n_chains_ + c;
             const int64_t b = a + n_chains_;

@@ -29,7 +29,7 @@
 #include "pita/molecule/custom_gb_obc_impl.h"
 #include "pita/molecule/force_term_impl.h"
 #include "pita/molecule/pair_kernel_impl.h"
-#include "pita/molecule/units.h"
+#include "pita/core/units.h"
 
 namespace pita {
 namespace {

@@ -15,7 +15,7 @@
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
 #include "pita/molecule/pdb.h"
-#include "pita/molecule/units.h"
+#include "pita/core/units.h"
 
 namespace pita {
 

@@ -7,7 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/molecule/force_term_impl.h"
-#include "pita/molecule/units.h"
+#include "pita/core/units.h"
 
 namespace pita::detail {
 namespace {

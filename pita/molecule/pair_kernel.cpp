@@ -35,7 +35,7 @@
 
 #include <ATen/ATen.h>
 
-#include "pita/molecule/units.h"
+#include "pita/core/units.h"
 
 namespace pita::detail {
 namespace {

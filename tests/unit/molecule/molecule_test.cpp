@@ -24,7 +24,7 @@
 #include "pita/energy/energy_factory.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
-#include "pita/molecule/units.h"
+#include "pita/core/units.h"
 
 namespace pita {
 namespace {

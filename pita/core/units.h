@@ -1,6 +1,7 @@
 #pragma once
 // Physical constants in OpenMM's units (nm, kJ/mol, elementary charge), defined as OpenMM 7.7
-// defines them (openmm/reference/SimTKOpenMMRealType.h), so energies agree to rounding.
+// defines them (openmm/reference/SimTKOpenMMRealType.h), so energies agree to rounding. In core/
+// because the force field, the Molecule target and the MD integrators all need them.
 
 namespace pita {
 

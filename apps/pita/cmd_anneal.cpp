@@ -114,7 +114,7 @@ int run_anneal(const CommonArgs& args) {
     bar.finish(fmt::format("{} resamplings", summary["sde"]["resampling_events"].get<int64_t>()));
     std::filesystem::create_directories(dir.path("anneal"));
     write_anneal_diagnostics(dir.path("anneal/diagnostics.csv"), r.stats);
-    const std::string sub = fmt::format("T{:g}", t_target);
+    const std::string sub = temperature_dir(t_target);
     std::filesystem::create_directories(dir.path(sub));
     write_npy(dir.path(sub + "/samples.npy"), r.x.to(at::kFloat).cpu());
     write_npy(dir.path(sub + "/energies.npy"), r.energy.cpu());

@@ -22,8 +22,6 @@ namespace pita::cli {
 
 namespace {
 
-std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
-
 nlohmann::json estimate_json(const MeanEstimate& m) {
     return {{"mean", m.mean},
             {"standard_error", m.standard_error},

@@ -62,8 +62,6 @@ namespace {
 
 constexpr const char* kCheckpointKind = "md";
 
-std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
-
 /// What a resumed run may change: where and how fast it runs, how often it checkpoints, what
 /// it derives from the frames, and how many frames it makes (a finished run is extended by
 /// resuming it with more frames).

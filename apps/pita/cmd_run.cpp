@@ -66,8 +66,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-std::string temperature_dir(double t) { return fmt::format("T{:g}", t); }
-
 /// What a resumed run may change: where and how fast it runs.
 bool may_change_on_resume(const std::string& key) {
     return key == "output_dir" || key == "threads" || key == "device";

@@ -98,4 +98,6 @@ nlohmann::json read_json(const std::string& path) {
     }
 }
 
+std::string temperature_dir(double temperature) { return fmt::format("T{:g}", temperature); }
+
 }  // namespace pita

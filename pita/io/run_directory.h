@@ -34,6 +34,11 @@ class RunDirectory {
 nlohmann::json make_run_record(const nlohmann::json& resolved_config, uint64_t seed, int threads,
                                const std::string& device, const std::string& command_line);
 
+/// The folder of one temperature's samples in a run (or reference) directory: "T" and the
+/// temperature printed with {:g}, e.g. T1.5, T300, T408.24. Every writer (pita mcmc, run,
+/// anneal, md) and reader (reference_directory) names them this way.
+std::string temperature_dir(double temperature);
+
 /// Writes `value` as 2-space indented JSON plus a newline, atomically.
 /// @throws IoError if the file cannot be written.
 void write_json(const std::string& path, const nlohmann::json& value);

@@ -10,6 +10,7 @@
 #include "pita/core/rng.h"
 #include "pita/energy/energy.h"
 #include "pita/io/npy.h"
+#include "pita/io/run_directory.h"
 #include "pita/metrics/sample_metrics.h"
 #include "pita/metrics/torsion_metrics.h"
 #include "pita/molecule/torsions.h"
@@ -38,7 +39,7 @@ std::optional<std::string> reference_directory(const std::string& reference_root
                                                double temperature) {
     if (reference_root.empty()) return std::nullopt;
     const std::filesystem::path dir =
-        std::filesystem::path(reference_root) / fmt::format("T{:g}", temperature);
+        std::filesystem::path(reference_root) / temperature_dir(temperature);
     if (std::filesystem::exists(dir / "samples.npy") &&
         std::filesystem::exists(dir / "energies.npy"))
         return dir.string();

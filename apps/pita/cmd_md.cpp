@@ -246,15 +246,10 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
     const std::string checkpoint_path = dir.path("checkpoint.pt");
     const bool resuming = !resume_dir.empty();
     if (resuming) {
-        PITA_CHECK_AS(IoError, std::filesystem::exists(dir.path("run.json")),
-                      "[md] --resume {}: no run.json there. Resume the directory of a `pita md`.",
-                      resume_dir);
-        nlohmann::json record = read_json(dir.path("run.json"));
-        require_resumable_config("md", resume_dir, record["config"], cfg.resolved(),
-                                 may_change_on_resume,
-                                 "threads, device, output_dir, md.n_frames, "
-                                 "output.checkpoint_minutes, output.dcd and "
-                                 "output.configurational_temperature_samples");
+        nlohmann::json record = read_resumable_record(
+            dir, "md", resume_dir, cfg.resolved(), may_change_on_resume,
+            "threads, device, output_dir, md.n_frames, output.checkpoint_minutes, output.dcd and "
+            "output.configurational_temperature_samples");
         PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
                       "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
                       "first checkpoint). Start it again without --resume.",

@@ -207,13 +207,9 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
     RunDirectory dir = RunDirectory::create(settings.output_dir);
     const std::string checkpoint_path = dir.path("train/checkpoint.pt");
     if (resuming) {
-        PITA_CHECK_AS(IoError, std::filesystem::exists(dir.path("run.json")),
-                      "[run] --resume {}: no run.json there. Resume the directory of a `pita "
-                      "run`.",
-                      resume_dir);
-        nlohmann::json record = read_json(dir.path("run.json"));
-        require_resumable_config("run", resume_dir, record["config"], cfg.resolved(),
-                                 may_change_on_resume, "threads, device and output");
+        nlohmann::json record =
+            read_resumable_record(dir, "run", resume_dir, cfg.resolved(), may_change_on_resume,
+                                  "threads, device and output");
         record["resumed"].push_back(make_run_record(cfg.resolved(), settings.seed, threads,
                                                     settings.device.str(), args.command_line));
         dir.write_run_json(record);

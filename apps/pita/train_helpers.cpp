@@ -1,6 +1,7 @@
 #include "train_helpers.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <ATen/core/Tensor.h>
 #include <fmt/format.h>
@@ -43,6 +44,19 @@ void require_resumable_config(const std::string& command, const std::string& res
                "[{}] --resume {}: the config differs from the one the run started with in: {}. "
                "Resume with the same config (only {} may change).",
                command, resume_dir, fmt::join(changed, ", "), may_change_text);
+}
+
+nlohmann::json read_resumable_record(const RunDirectory& dir, const std::string& command,
+                                     const std::string& resume_dir, const nlohmann::json& now,
+                                     const std::function<bool(const std::string&)>& may_change,
+                                     const std::string& may_change_text) {
+    PITA_CHECK_AS(IoError, std::filesystem::exists(dir.path("run.json")),
+                  "[{}] --resume {}: no run.json there. Resume the directory of a `pita {}`.",
+                  command, resume_dir, command);
+    nlohmann::json record = read_json(dir.path("run.json"));
+    require_resumable_config(command, resume_dir, record["config"], now, may_change,
+                             may_change_text);
+    return record;
 }
 
 std::string loss_summary(const LossTerms& t) {

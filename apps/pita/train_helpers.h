@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "pita/io/run_directory.h"
 #include "pita/model/backbone.h"
 #include "pita/train/losses.h"
 
@@ -26,6 +27,16 @@ void require_resumable_config(const std::string& command, const std::string& res
                               const nlohmann::json& started_with, const nlohmann::json& now,
                               const std::function<bool(const std::string&)>& may_change,
                               const std::string& may_change_text);
+
+/// `pita <command> --resume DIR` for commands whose config lives in run.json (run, md): reads
+/// the record, which must exist and whose config must pass require_resumable_config against
+/// `now`. The caller appends this session's entry to record["resumed"] and rewrites it once its
+/// own checks pass.
+/// @throws IoError without run.json; ConfigError as require_resumable_config
+nlohmann::json read_resumable_record(const RunDirectory& dir, const std::string& command,
+                                     const std::string& resume_dir, const nlohmann::json& now,
+                                     const std::function<bool(const std::string&)>& may_change,
+                                     const std::string& may_change_text);
 
 /// "loss 1.2 dsm 0.8 ..." for the progress line.
 std::string loss_summary(const LossTerms& t);

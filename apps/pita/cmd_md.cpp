@@ -410,11 +410,8 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
                       dihedral_angles(flat.to(at::kDouble), torsion_index)
                           .view({plan.n_frames, plan.n_replicas, -1}));
         if (plan.dcd) {
-            DcdWriter dcd(
-                dir.path(sub + "/trajectory.dcd"), n_atoms, frame_interval_ps,
-                fmt::format("pita md {:g} K, {} replicas, frame-major", t, plan.n_replicas));
-            dcd.append(flat);
-            dcd.close();
+            write_dcd(dir.path(sub + "/trajectory.dcd"), flat, frame_interval_ps,
+                      fmt::format("pita md {:g} K, {} replicas, frame-major", t, plan.n_replicas));
         }
         nlohmann::json per_t = {{"temperature", t}, {"directory", sub}};
         per_t["kinetic_temperature"] = mean_and_error(t_kin);

@@ -221,11 +221,11 @@ void DcdWriter::close() {
                   tmp_path_.string(), path_.string(), ec.message(), path_.string());
 }
 
-void write_dcd(const std::filesystem::path& path, const at::Tensor& frames_nm,
-               double time_step_ps) {
+void write_dcd(const std::filesystem::path& path, const at::Tensor& frames_nm, double time_step_ps,
+               std::string_view title) {
     // Checked here too so that a bad shape is named as such, not as a bad atom count.
     const int64_t n_atoms = checked_frames_angstrom(frames_nm, -1, "dcd").size(1);
-    DcdWriter writer(path, n_atoms, time_step_ps);
+    DcdWriter writer(path, n_atoms, time_step_ps, title);
     try {
         writer.append(frames_nm);
         writer.close();

@@ -80,10 +80,13 @@ class DcdWriter {
     std::unique_ptr<std::FILE, FileCloser> file_;
 };
 
-/// Writes all of `frames_nm` as one DCD file (DcdWriter: append once, close).
+/// Writes all of `frames_nm` as one DCD file (DcdWriter: append once, close); on failure no
+/// file, final or tmp, is left.
 /// @param frames_nm  [n_frames, n_atoms, 3] or [n_atoms, 3]; float32 or float64, nm
 /// @param time_step_ps  simulated time between consecutive frames, ps, > 0
+/// @param title  as DcdWriter's
 /// @throws as DcdWriter
-void write_dcd(const std::filesystem::path& path, const at::Tensor& frames_nm, double time_step_ps);
+void write_dcd(const std::filesystem::path& path, const at::Tensor& frames_nm, double time_step_ps,
+               std::string_view title = "trajectory written by pita");
 
 }  // namespace pita

@@ -62,22 +62,25 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
     out["mean_energy"] = e_ok.mean().item<double>();
 
     const at::Tensor x_eval = subsample(x_ok, options.max_samples, gen);
+    // Peptides are the targets with torsions: they get Rugh's T_conf and the Ramachandran
+    // distances instead of the virial T_conf and the atom-permuting equivariant W2.
+    const at::Tensor torsion_atoms = options.torsions.empty() ? at::Tensor() : atoms_of(options);
+    const bool peptide = torsion_atoms.defined();
     const int64_t before = energy.evaluations();
     // Peptides: Rugh's form (the virial's variance is dominated by stiff bonds, ~4x noisier on
     // ALDP; docs/RESULTS.md), on at most rugh_samples rows since it costs 2·3N + 1 force
     // evaluations per row. Particle systems: the virial form, one evaluation per row.
-    const bool rugh = !options.torsions.empty();
     const ConfigurationalTemperature tc =
-        rugh ? rugh_configurational_temperature(energy, x_eval.slice(0, 0, options.rugh_samples))
-             : configurational_temperature(x_eval, energy.energy_and_force(x_eval).force,
-                                           energy.translation_invariant());
+        peptide ? rugh_configurational_temperature(energy, x_eval.slice(0, 0, options.rugh_samples))
+                : configurational_temperature(x_eval, energy.energy_and_force(x_eval).force,
+                                              energy.translation_invariant());
     out["energy_evaluations"] = energy.evaluations() - before;
     out["configurational_temperature"] = {{"value", tc.value},
                                           {"standard_error", tc.standard_error},
-                                          {"estimator", rugh ? "rugh" : "virial"}};
+                                          {"estimator", peptide ? "rugh" : "virial"}};
     at::Tensor angles;  // [rows of x_eval, n_torsions], peptides only
-    if (!options.torsions.empty()) {
-        angles = dihedral_angles(x_eval, atoms_of(options));
+    if (peptide) {
+        angles = dihedral_angles(x_eval, torsion_atoms);
         out["torsion_names"] = options.torsion_names;
         out["torsion_mean_cos"] = std::vector<double>();
         const at::Tensor mean_cos = angles.cos().mean(0);
@@ -103,11 +106,11 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
     out["energy_w2"] = ed.w2;
     out["energy_mean_gap"] = ed.mean_gap;
     out["distance_w2"] = interatomic_distance_w2(x_eval, r_x);
-    if (angles.defined()) {
+    if (peptide) {
         const int64_t n = options.torsion_samples;
         const TorsionDistances td = torsion_distances(
             angles.slice(0, 0, std::min(n, angles.size(0))),
-            dihedral_angles(r_x.slice(0, 0, std::min(n, r_x.size(0))), atoms_of(options)));
+            dihedral_angles(r_x.slice(0, 0, std::min(n, r_x.size(0))), torsion_atoms));
         out["torsion_w1"] = td.w1;
         out["torsion_w2"] = td.w2;
         out["torsion_torus_w2"] = td.torus_w2;

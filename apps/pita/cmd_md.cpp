@@ -210,13 +210,6 @@ nlohmann::json mean_and_error(const at::Tensor& per_frame) {
     return out;
 }
 
-/// Σ_i (x_i − x̄)·∇_i U per replica (−x·F on mean-free x): the virial whose average is
-/// (3N − 3)·kT for a translation-invariant molecule (generalised equipartition).
-at::Tensor virial(const MdState& s) {
-    const at::Tensor centred = s.x - s.x.mean(1, true);
-    return -(centred * s.force).sum({1, 2});
-}
-
 }  // namespace
 
 int run_md(const CommonArgs& args, const std::string& resume_dir) {
@@ -361,10 +354,13 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
             // Centred on the unweighted centroid: the energy is translation invariant, and the
             // free drift of the centre of mass (OpenMM's CMMotionRemover would stop it; we do not
             // apply it) would otherwise cost float32 frames their precision over long runs.
-            run.frames[f].copy_(run.state.x - run.state.x.mean(1, true));
+            const at::Tensor centred = run.state.x - run.state.x.mean(1, true);
+            run.frames[f].copy_(centred);
             run.t_kin[f].copy_(md.kinetic_temperature(run.state));
             run.potential[f].copy_(run.state.potential);
-            run.virial[f].copy_(virial(run.state));
+            // Σ_i (x_i − x̄)·∇_i U: the virial, whose average is (3N − 3)·kT for a
+            // translation-invariant molecule (generalised equipartition).
+            run.virial[f].copy_(-(centred * run.state.force).sum({1, 2}));
             ++run.frames_done;
             const double minutes =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint)
@@ -397,18 +393,19 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         const int64_t lo = k * plan.n_replicas;
         const at::Tensor frames = run.frames.narrow(1, lo, plan.n_replicas).contiguous();
         const at::Tensor flat = frames.flatten(0, 1);
+        const at::Tensor flat64 = flat.to(at::kDouble);
         const at::Tensor potential = run.potential.narrow(1, lo, plan.n_replicas);
         const at::Tensor t_kin = run.t_kin.narrow(1, lo, plan.n_replicas).contiguous();
         write_npy(dir.path(sub + "/frames.npy"), frames);
         write_npy(dir.path(sub + "/samples.npy"),
-                  molecule->normalise(flat.to(at::kDouble)).to(plan.frames_dtype));
+                  molecule->normalise(flat64).to(plan.frames_dtype));
         write_npy(dir.path(sub + "/energies.npy"),
                   potential.flatten().div(molecule_energy_unit()).contiguous());
         write_npy(dir.path(sub + "/kinetic_temperature.npy"), t_kin);
         if (!torsions.empty())
-            write_npy(dir.path(sub + "/torsions.npy"),
-                      dihedral_angles(flat.to(at::kDouble), torsion_index)
-                          .view({plan.n_frames, plan.n_replicas, -1}));
+            write_npy(
+                dir.path(sub + "/torsions.npy"),
+                dihedral_angles(flat64, torsion_index).view({plan.n_frames, plan.n_replicas, -1}));
         if (plan.dcd) {
             write_dcd(dir.path(sub + "/trajectory.dcd"), flat, frame_interval_ps,
                       fmt::format("pita md {:g} K, {} replicas, frame-major", t, plan.n_replicas));
@@ -422,7 +419,7 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         if (plan.conf_samples > 0) {
             const int64_t stride = std::max<int64_t>(1, flat.size(0) / plan.conf_samples);
             const ConfigurationalTemperature rugh = rugh_configurational_temperature(
-                physical, flat.slice(0, 0, flat.size(0), stride).to(at::kDouble));
+                physical, flat64.slice(0, 0, flat64.size(0), stride));
             per_t["configurational_temperature"] = {
                 {"mean", rugh.value / kMolarGasConstant},
                 {"standard_error", rugh.standard_error / kMolarGasConstant},

@@ -26,10 +26,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 #include "pita/molecule/custom_gb_obc_impl.h"
 #include "pita/molecule/force_term_impl.h"
 #include "pita/molecule/pair_kernel_impl.h"
-#include "pita/core/units.h"
 
 namespace pita {
 namespace {

@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
 #include "pita/molecule/pdb.h"
-#include "pita/core/units.h"
 
 namespace pita {
 

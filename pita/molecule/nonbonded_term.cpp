@@ -6,8 +6,8 @@
 
 #include <ATen/ATen.h>
 
-#include "pita/molecule/force_term_impl.h"
 #include "pita/core/units.h"
+#include "pita/molecule/force_term_impl.h"
 
 namespace pita::detail {
 namespace {

@@ -21,10 +21,10 @@
 #include "pita/config/config.h"
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/core/units.h"
 #include "pita/energy/energy_factory.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
-#include "pita/core/units.h"
 
 namespace pita {
 namespace {

@@ -15,14 +15,15 @@ namespace pita::cli {
 RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem,
                               const std::string& default_dtype) {
     RunSettings s;
-    const int64_t seed = root.get_int("seed", -1);
+    // -1 (the default) draws a seed and records it in run.json.
+    const int64_t seed = root.get_int("seed", -1, Bounds::at_least(-1));
     if (seed < 0) {
         s.seed = draw_seed() >> 1U;  // fits the int64 of YAML and JSON readers
         s.seed_was_drawn = true;
     } else {
         s.seed = static_cast<uint64_t>(seed);
     }
-    s.threads = static_cast<int>(root.get_int("threads", 0));
+    s.threads = static_cast<int>(root.get_int("threads", 0, Bounds::between(0, 4096)));
     s.device = parse_device(root.get_string("device", "cpu"));
     const std::string dtype = root.get_choice("dtype", default_dtype, {"float32", "float64"});
     s.dtype = dtype == "float32" ? c10::kFloat : c10::kDouble;

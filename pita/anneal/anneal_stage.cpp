@@ -24,31 +24,40 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     AnnealStageOptions o;
-    o.sde.n_samples = a.get_int("n_samples", 1000);
-    o.sde.steps = a.get_int("steps", 1000);
+    o.sde.n_samples = a.get_int("n_samples", 1000, Bounds::at_least(1));
+    o.sde.steps = a.get_int("steps", 1000, Bounds::at_least(1));
     // Balanced (λ = 1) by default: on the exact oracles it is unbiased where the reference's λ = γ
     // degenerates (pita/anneal/annealer.h, tests/validation/annealing_gmm_test.cpp).
     o.reference_drift = a.get_choice("drift", "balanced", {"balanced", "reference"}) == "reference";
     o.sde.scheme = parse_resampling_scheme(
         a.get_choice("resampling", "systematic", {"systematic", "multinomial", "residual"}));
-    o.sde.resample_interval = a.get_int("resample_interval", 1);
-    o.sde.ess_threshold = a.get_double("ess_threshold", 0.0);
-    o.sde.resample_start = a.get_int("resample_start", 0);
-    o.sde.resample_end = a.get_int("resample_end", -1);
-    o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0);
-    o.sde.chunk = a.get_int("chunk", 512);
+    o.sde.resample_interval = a.get_int("resample_interval", 1, Bounds::at_least(0));
+    o.sde.ess_threshold = a.get_double("ess_threshold", 0.0, Bounds::between(0, 1));
+    o.sde.resample_start = a.get_int("resample_start", 0, Bounds::at_least(0));
+    o.sde.resample_end = a.get_int("resample_end", -1, Bounds::at_least(-1));  // -1: the last step
+    o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0, Bounds::between(0, 1));
+    o.sde.chunk = a.get_int("chunk", o.sde.chunk, Bounds::at_least(1));
     o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
                              ? DivergenceEstimator::Exact
                              : DivergenceEstimator::Hutchinson;
-    o.model.hutchinson_probes = a.get_int("hutchinson_probes", 1);
+    o.model.hutchinson_probes = a.get_int("hutchinson_probes", 1, Bounds::between(1, 1024));
     o.correct_to_target = a.get_bool("correct_to_target", true);
-    o.correction_clamp_quantile = a.get_double("correction_clamp_quantile", 0.0);
-    o.relax_steps = a.get_int("relax_steps", 0);
-    o.relax_step_size = a.get_double("relax_step_size", 1e-4);
+    o.correction_clamp_quantile =
+        a.get_double("correction_clamp_quantile", 0.0, Bounds::between(0, 1));
+    o.relax_steps = a.get_int("relax_steps", 0, Bounds::at_least(0));
+    o.relax_step_size = a.get_double("relax_step_size", 1e-4, Bounds::above(0));
     o.relax_adaptation =
         a.get_choice("relax_step_adaptation", "per_sample", {"per_sample", "shared"}) == "shared"
             ? RelaxationStepAdaptation::Shared
             : RelaxationStepAdaptation::PerSample;
+    if (o.sde.resample_end >= 0 && o.sde.resample_end < o.sde.resample_start)
+        a.error("resample_end", fmt::format("got {}, before resample_start = {}; expected -1 (the "
+                                            "last step) or a step >= resample_start.",
+                                            o.sde.resample_end, o.sde.resample_start));
+    if (o.sde.resample_start > o.sde.steps)
+        a.error("resample_start", fmt::format("got {}, after the last of {} steps; expected a step "
+                                              "in [0, steps].",
+                                              o.sde.resample_start, o.sde.steps));
     return o;
 }
 

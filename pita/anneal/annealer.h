@@ -46,7 +46,7 @@ struct AnnealOptions {
     int64_t resample_start = 0;
     int64_t resample_end = -1;    ///< -1 = steps (weights kept to the end)
     double clamp_quantile = 0.0;  ///< > 0: clamp increments above this quantile (reference 0.9)
-    int64_t chunk = 1024;         ///< samples per model evaluation
+    int64_t chunk = 512;          ///< samples per model evaluation (memory, not results)
 };
 
 /// Per-step diagnostics (small: a few numbers per step, never per particle).

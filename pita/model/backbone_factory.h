@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <memory>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "pita/config/config.h"
 #include "pita/model/backbone.h"
 
@@ -26,6 +28,11 @@ namespace pita {
 /// be built at all (e.g. fewer than 2 particles for the EGNN) throws ConfigError.
 std::unique_ptr<Backbone> make_backbone(const ConfigNode& model, int64_t n_particles,
                                         int64_t spatial_dim, uint64_t init_seed);
+
+/// Floats of activations one forward pass of the backbone described by `config` (its config())
+/// keeps per input row, for the memory estimate (core/memory_estimate.h): the pairwise edge
+/// features dominate the EGNN (n² · hidden per layer), the token MLPs and attention maps the DiT.
+double backbone_activation_floats(const nlohmann::json& config, int64_t n_particles);
 
 /// `model.sigma_data`: the preconditioning's σ_data (model/preconditioning.h), default 1 (the
 /// reference). Set it to the per-coordinate standard deviation of the top-temperature data.

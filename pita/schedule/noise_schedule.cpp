@@ -169,46 +169,32 @@ nlohmann::json NoiseSchedule::config() const {
 // -------------------------------------------------------------------------------------
 
 NoiseSchedule make_noise_schedule(const ConfigNode& node) {
+    const std::size_t errors_before = node.error_count();
     const std::string type = node.get_choice("type", "elucidating", {"elucidating", "geometric"});
-    bool ok = true;  // errors are only recorded here; Config::finish() reports them all at once
-    const auto out_of_range = [&](const std::string& key, double value, const std::string& want) {
-        node.error(key, fmt::format("out of range: got {}; expected {}.", value, want));
-        ok = false;
-    };
-
     double sigma_min = 0.0;
     if (node.has("sigma_min")) {
-        sigma_min = node.get_double("sigma_min", 0.0);
-        if (!(std::isfinite(sigma_min) && sigma_min > 0))
-            out_of_range("sigma_min", sigma_min, "a finite number > 0");
+        sigma_min = node.get_double("sigma_min", 0.0, Bounds::above(0));
     } else {
+        node.get_double("sigma_min", 0.0);  // reports `sigma_min:` without a value
         node.error("sigma_min",
                    "missing: expected a finite number > 0. Every experiment sets it (the "
                    "reference uses 0.05 for LJ13 and 0.01 for ALDP/AL3).");
-        ok = false;
     }
-    const double sigma_max = node.get_double("sigma_max", 80.0);
-    if (!(std::isfinite(sigma_max) && sigma_max > 0))
-        out_of_range("sigma_max", sigma_max, "a finite number > 0");
-    else if (ok && !(sigma_max > sigma_min))
-        out_of_range("sigma_max", sigma_max, fmt::format("a number > sigma_min = {}", sigma_min));
-
+    const double sigma_max = node.get_double("sigma_max", 80.0, Bounds::above(0));
+    if (node.error_count() == errors_before && !(sigma_max > sigma_min))
+        node.error("sigma_max", fmt::format("out of range: got {:g}; expected a number > "
+                                            "sigma_min = {:g}.",
+                                            sigma_max, sigma_min));
     double rho = 7.0;
     double p_mean = -1.2;
     double p_std = 1.2;
     if (type == "elucidating") {
-        rho = node.get_double("rho", rho);
-        if (!(std::isfinite(rho) && rho > 0))
-            out_of_range("rho", rho, "a finite number > 0 (EDM uses 7)");
+        rho = node.get_double("rho", rho, Bounds::above(0));  // EDM uses 7
         p_mean = node.get_double("p_mean", p_mean);
-        if (!std::isfinite(p_mean)) out_of_range("p_mean", p_mean, "a finite number");
-        p_std = node.get_double("p_std", p_std);
-        if (!(std::isfinite(p_std) && p_std > 0))
-            out_of_range("p_std", p_std, "a finite number > 0");
+        p_std = node.get_double("p_std", p_std, Bounds::above(0));
     }
-
     // A placeholder keeps construction from throwing before finish() can list every problem.
-    if (!ok) return NoiseSchedule::elucidating(0.002);
+    if (node.error_count() != errors_before) return NoiseSchedule::elucidating(0.002);
     if (type == "geometric") return NoiseSchedule::geometric(sigma_min, sigma_max);
     return NoiseSchedule::elucidating(sigma_min, sigma_max, rho, p_mean, p_std);
 }

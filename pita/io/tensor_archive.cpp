@@ -1,6 +1,7 @@
 #include "pita/io/tensor_archive.h"
 
 #include <filesystem>
+#include <sstream>
 
 #include <torch/torch.h>
 
@@ -25,7 +26,12 @@ void save_tensor_archive(const std::string& path, const std::string& kind,
         out.write("tensor." + name, tensor.cpu());
     }
     out.write("names", c10::IValue(nlohmann::json(names).dump()));
-    write_file_atomically(path, [&](std::ostream& os) { out.save_to(os); });
+    // Serialised in memory first: LibTorch's zip writer reports a failed write (a full disk) by
+    // throwing from its destructor, which ends the process; a plain stream write fails cleanly
+    // and write_file_atomically turns that into an IoError and removes its temporary file.
+    std::ostringstream bytes;
+    out.save_to(bytes);
+    write_text_atomically(path, bytes.str());
 }
 
 TensorArchive load_tensor_archive(const std::string& path, const std::string& kind) {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <torch/torch.h>
 
@@ -36,6 +37,9 @@ torch::serialize::InputArchive open_archive(const std::string& path) {
     return archive;
 }
 
+nlohmann::json restore(torch::serialize::InputArchive& archive, Trainer& trainer,
+                       std::vector<ReplayBuffer>& buffers, at::Generator& gen);
+
 nlohmann::json read_record(torch::serialize::InputArchive& archive) {
     c10::IValue record;
     archive.read("record", record);
@@ -69,12 +73,33 @@ void save_checkpoint(const std::string& path, const Trainer& trainer,
     }
     archive.write("generator_device", c10::IValue(gen.device().str()));
     archive.write("generator_state", gen.get_state());
-    write_file_atomically(path, [&](std::ostream& os) { archive.save_to(os); });
+    // Serialised in memory first: LibTorch's zip writer reports a failed write (a full disk) by
+    // throwing from its destructor, which ends the process; a plain stream write fails cleanly
+    // and write_file_atomically turns that into an IoError and removes its temporary file.
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    write_text_atomically(path, bytes.str());
 }
 
 nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer,
                                std::vector<ReplayBuffer>& buffers, at::Generator& gen) {
     torch::serialize::InputArchive archive = open_archive(path);
+    try {
+        return restore(archive, trainer, buffers, gen);
+    } catch (const c10::Error& e) {
+        // A missing entry or a tensor of the wrong shape: a file cut short or from elsewhere.
+        throw IoError(
+            fmt::format("[checkpoint] '{}' is damaged or incomplete: {}. Resume from an "
+                        "intact checkpoint (train/stage<i>.pt keeps one per stage).",
+                        path, e.what_without_backtrace()));
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(fmt::format("[checkpoint] '{}' has a damaged record: {}.", path, e.what()));
+    }
+}
+
+namespace {
+nlohmann::json restore(torch::serialize::InputArchive& archive, Trainer& trainer,
+                       std::vector<ReplayBuffer>& buffers, at::Generator& gen) {
     const nlohmann::json record = read_record(archive);
     trainer.load(archive);
     c10::IValue n_buffers;
@@ -112,10 +137,18 @@ nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer,
     gen.set_state(state);
     return record;
 }
+}  // namespace
 
 nlohmann::json read_checkpoint_record(const std::string& path) {
     torch::serialize::InputArchive archive = open_archive(path);
-    return read_record(archive);
+    try {
+        return read_record(archive);
+    } catch (const std::exception& e) {
+        throw IoError(
+            fmt::format("[checkpoint] '{}' has no readable record: {}. The file is "
+                        "damaged or not a pita checkpoint.",
+                        path, e.what()));
+    }
 }
 
 }  // namespace pita

@@ -77,11 +77,52 @@ bool is_iso8601_utc(const std::string& s) {
 }
 
 TEST_F(RunDirectory, CreatesMissingParentsAndJoinsPaths) {
-    const auto run = pita::RunDirectory::create(file("a/b/run1"));
-    EXPECT_TRUE(fs::is_directory(dir_ / "a/b/run1"));
-    EXPECT_EQ(run.path("samples.npy"), (dir_ / "a/b/run1/samples.npy").string());
-    // Reusing an existing directory is allowed (resume, re-evaluate).
+    {
+        const auto run = pita::RunDirectory::create(file("a/b/run1"));
+        EXPECT_TRUE(fs::is_directory(dir_ / "a/b/run1"));
+        EXPECT_EQ(run.path("samples.npy"), (dir_ / "a/b/run1/samples.npy").string());
+    }
+    // An existing empty directory (its lock file aside) may start a run.
     EXPECT_NO_THROW(pita::RunDirectory::create(file("a/b/run1")));
+}
+
+// Issue 12, finding 6: one owner per output directory.
+TEST_F(RunDirectory, IsHeldByOneOwnerAtATime) {
+    const auto run = pita::RunDirectory::create(file("run"));
+    const std::string msg =
+        io_error_of([&] { pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume); });
+    EXPECT_THAT(msg, HasSubstr("is in use by another pita process (PID " +
+                               std::to_string(::getpid()) + ")"));
+}
+
+TEST_F(RunDirectory, AFreshRunRefusesADirectoryThatHoldsFilesAndNamesResume) {
+    { pita::RunDirectory::create(file("run")).write_run_json({{"seed", 1}}); }
+    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("run")); });
+    EXPECT_THAT(msg, HasSubstr("already holds 1 entry (run.json)"));
+    EXPECT_THAT(msg, HasSubstr("--resume " + file("run")));
+    EXPECT_NO_THROW(pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume));
+}
+
+TEST_F(RunDirectory, ResumeNeedsAnExistingDirectory) {
+    EXPECT_THAT(io_error_of([&] {
+                    pita::RunDirectory::open(file("none"), pita::RunDirectoryMode::Resume);
+                }),
+                HasSubstr("no such directory"));
+    EXPECT_FALSE(fs::exists(dir_ / "none"));
+}
+
+TEST_F(RunDirectory, RemovesTemporaryFilesAKilledRunLeftBehind) {
+    fs::create_directories(dir_ / "run/train");
+    std::ofstream(file("run/train/checkpoint.pt.4242.tmp")) << "half";
+    std::ofstream(file("run/state.json.7.tmp")) << "half";
+    std::ofstream(file("run/notes.tmp")) << "not ours: no pid";
+    std::ofstream(file("run/state.json")) << "{}";
+    const auto run = pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume);
+    EXPECT_EQ(run.removed_temporary_files(), 2);
+    EXPECT_FALSE(fs::exists(dir_ / "run/train/checkpoint.pt.4242.tmp"));
+    EXPECT_FALSE(fs::exists(dir_ / "run/state.json.7.tmp"));
+    EXPECT_TRUE(fs::exists(dir_ / "run/notes.tmp"));
+    EXPECT_TRUE(fs::exists(dir_ / "run/state.json"));
 }
 
 TEST_F(RunDirectory, WritesRunJsonWithSeedConfigAndLibraries) {
@@ -101,7 +142,8 @@ TEST_F(RunDirectory, WritesRunJsonWithSeedConfigAndLibraries) {
         EXPECT_TRUE(record.at(key).is_string()) << key;
     }
     EXPECT_TRUE(is_iso8601_utc(record.at("created").get<std::string>())) << record.at("created");
-    EXPECT_TRUE(stray_files("run.json").empty());
+    const std::vector<std::string> stray = stray_files("run.json");
+    EXPECT_EQ(stray, std::vector<std::string>{pita::RunDirectory::kLockFile});
 }
 
 TEST_F(RunDirectory, WritesJsonIndentedByTwoSpaces) {

@@ -1,6 +1,8 @@
 #include "cli.h"
 
+#include <cstdint>
 #include <iostream>
+#include <limits>
 
 #include <CLI/CLI.hpp>
 
@@ -12,6 +14,10 @@ namespace pita::cli {
 
 namespace {
 
+// Integer ranges: CLI11's NonNegativeNumber would print its upper end, DBL_MAX, as 309 digits.
+const CLI::Range kThreads(0, 4096);
+const CLI::Range kSeed(int64_t{0}, std::numeric_limits<int64_t>::max());
+
 // Options shared by config-driven subcommands. Flags are folded into overrides, so a flag and
 // `key=value` mean the same thing and both land in the resolved config of run.json.
 struct SharedOptions {
@@ -21,6 +27,8 @@ struct SharedOptions {
     std::string device;
     int threads = -1;
     int64_t seed = -1;
+    bool check = false;
+    bool print_config = false;
 };
 
 void add_shared_options(CLI::App* cmd, SharedOptions& o) {
@@ -32,13 +40,19 @@ void add_shared_options(CLI::App* cmd, SharedOptions& o) {
     cmd->add_option("-o,--out", o.out, "Output directory (default: runs/<config>-<time>)");
     cmd->add_option("--device", o.device, "cpu, cuda or cuda:N (default: config, else cpu)");
     cmd->add_option("--threads", o.threads, "CPU threads; 0 = all cores (default: config, else 0)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(kThreads);
     cmd->add_option("--seed", o.seed, "Random seed (default: config, else drawn and recorded)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(kSeed);
+    cmd->add_flag("--check", o.check,
+                  "Validate the config (every key, the memory it needs) and print the plan; run "
+                  "nothing, write nothing");
+    cmd->add_flag("--print-config", o.print_config,
+                  "As --check, then print the resolved config (every key with the value used, "
+                  "defaults included) as JSON");
 }
 
 CommonArgs to_common(const SharedOptions& o, const std::string& command_line) {
-    CommonArgs a{o.config, o.overrides, command_line};
+    CommonArgs a{o.config, o.overrides, command_line, o.check || o.print_config, o.print_config};
     if (!o.out.empty()) a.overrides.push_back("output_dir=" + o.out);
     if (!o.device.empty()) a.overrides.push_back("device=" + o.device);
     if (o.threads >= 0) a.overrides.push_back("threads=" + std::to_string(o.threads));
@@ -87,9 +101,6 @@ int run(int argc, char** argv) {
         ->add_option("--resume", run_resume_dir,
                      "Continue the run in this directory after its last completed phase")
         ->check(CLI::ExistingDirectory);
-    bool run_check_only = false;
-    run_cmd->add_flag("--check", run_check_only,
-                      "Validate the config and print the plan; run nothing, write nothing");
 
     SharedOptions md_opts;
     CLI::App* md = app.add_subcommand(
@@ -116,14 +127,14 @@ int run(int argc, char** argv) {
     evaluate
         ->add_option("--max-samples", eval_args.max_samples,
                      "Subsample both sets to at most this many rows")
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(int64_t{1}, int64_t{100000000}));
     evaluate
         ->add_option("--equivariant-samples", eval_args.equivariant_samples,
                      "Rows per set for the equivariant W2 (0 = skip)")
-        ->check(CLI::NonNegativeNumber);
+        ->check(CLI::Range(int64_t{0}, int64_t{100000}));
     evaluate->add_option("--seed", eval_args.seed, "Seed of the subsampling");
     evaluate->add_option("--threads", eval_args.threads, "CPU threads; 0 = all cores")
-        ->check(CLI::NonNegativeNumber);
+        ->check(kThreads);
 
     try {
         app.parse(argc, argv);
@@ -135,8 +146,7 @@ int run(int argc, char** argv) {
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
-    if (run_cmd->parsed())
-        return run_pipeline(to_common(run_opts, line), run_resume_dir, run_check_only);
+    if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
     if (evaluate->parsed()) return run_evaluate(eval_args);
     if (md->parsed()) return run_md(to_common(md_opts, line), md_resume_dir);
     return 1;

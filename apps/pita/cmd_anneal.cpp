@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "memory_plan.h"
 #include "pita/anneal/anneal_stage.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
@@ -44,12 +45,17 @@ int run_anneal(const CommonArgs& args) {
     const std::string checkpoint = a.get_string("checkpoint", "");
     if (checkpoint.empty())
         a.error("checkpoint", "missing: expected the train/checkpoint.pt of a `pita train` run.");
-    const double t_target = a.get_double("temperature", 0.0);
+    const double t_target = a.get_double("temperature", 0.0, Bounds::at_least(0));
     if (!(t_target > 0))
         a.error("temperature", fmt::format("missing or out of range: got {}; expected the "
                                            "temperature to anneal to (> 0).",
                                            t_target));
     const AnnealStageOptions o = read_anneal_stage_options(a);
+    // The target, schedule and networks come from the checkpoint's record, so the config of the
+    // run that wrote it (`pita run CONFIG` or `pita train CONFIG`) can be passed as it is.
+    for (const char* taken_from_checkpoint :
+         {"energy", "schedule", "model", "train", "data", "ladder", "metrics", "mcmc", "output"})
+        root.ignore(taken_from_checkpoint);
     cfg.finish();
 
     // Rebuild the trained run's target, schedule and networks from the checkpoint's record.
@@ -82,6 +88,20 @@ int run_anneal(const CommonArgs& args) {
     const ReplayBuffer& newest = buffers.back();
     const double t_from = newest.temperature();
     check_anneal_temperatures(t_from, t_target);
+    MemoryEstimate memory;
+    add_anneal_memory(memory, o, energy->n_particles(), energy->spatial_dim(),
+                      score.backbone().config(), settings.dtype == c10::kFloat ? 4 : 8);
+    require_memory(memory, "anneal");
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
+        fmt::print("config OK: {} · T {:g} → {:g} from {} · {} samples × {} steps · memory {}\n",
+                   energy->name(), t_from, t_target, checkpoint, o.sde.n_samples, o.sde.steps,
+                   memory.summary());
+        return 0;
+    }
     const int threads = set_threads(settings.threads);
     RunDirectory dir = RunDirectory::create(settings.output_dir);
     nlohmann::json run = make_run_record(cfg.resolved(), settings.seed, threads,

@@ -6,6 +6,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "pita/config/config.h"
@@ -21,12 +22,24 @@ int run_diagnose(const CommonArgs& args) {
     const ConfigNode root = cfg.root();
     const RunSettings settings = read_run_settings(root, "diagnose");
     std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
-    root.child("mcmc");  // accepted so mcmc configs can be diagnosed as they are
-    root.child("output");
+    // Any config with an energy can be diagnosed as it is: the sections of the other commands
+    // are accepted unread.
+    for (const char* other : {"mcmc", "output", "data", "schedule", "model", "train", "anneal",
+                              "ladder", "metrics", "md"})
+        root.ignore(other);
     const ConfigNode node = root.child("diagnose");
-    const int64_t batch = node.get_int("batch", 8);
-    const double fd_step = node.get_double("fd_step", 1e-5);
+    const int64_t batch = node.get_int("batch", 8, Bounds::between(1, 1 << 20));
+    const double fd_step = node.get_double("fd_step", 1e-5, Bounds::above(0).below(1));
     cfg.finish();
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
+        fmt::print("config OK: {} · {} configurations · fd_step {:g}\n", energy->name(), batch,
+                   fd_step);
+        return 0;
+    }
     set_threads(settings.threads);
 
     at::Generator gen = make_generator(settings.seed);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "memory_plan.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/progress.h"
@@ -40,19 +41,50 @@ int run_mcmc(const CommonArgs& args) {
 
     const ConfigNode node = root.child("mcmc");
     MalaOptions mala;
-    mala.initial_step_size = node.get_double("step_size", mala.initial_step_size);
-    mala.target_acceptance = node.get_double("target_acceptance", mala.target_acceptance);
-    mala.drift_clip = node.get_double("drift_clip", mala.drift_clip);
+    mala.initial_step_size =
+        node.get_double("step_size", mala.initial_step_size, Bounds::above(0).at_most(10));
+    mala.target_acceptance =
+        node.get_double("target_acceptance", mala.target_acceptance, Bounds::above(0).below(1));
+    mala.drift_clip = node.get_double("drift_clip", mala.drift_clip, Bounds::above(0));
     ParallelTemperingOptions pt;
-    pt.temperatures = node.get_double_list("temperatures", {1.0});
-    pt.chains_per_temperature = node.get_int("n_chains", pt.chains_per_temperature);
-    pt.swap_interval = node.get_int("swap_interval", pt.swap_interval);
-    pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps);
-    pt.production_steps = node.get_int("production_steps", pt.production_steps);
-    pt.thin = node.get_int("thin", pt.thin);
+    pt.temperatures = node.get_double_list("temperatures", {1.0}, Bounds::above(0));
+    if (pt.temperatures.empty()) node.error("temperatures", "expected at least one temperature.");
+    pt.chains_per_temperature =
+        node.get_int("n_chains", pt.chains_per_temperature, Bounds::at_least(1));
+    pt.swap_interval = node.get_int("swap_interval", pt.swap_interval, Bounds::at_least(1));
+    pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps, Bounds::at_least(0));
+    pt.production_steps =
+        node.get_int("production_steps", pt.production_steps, Bounds::at_least(1));
+    pt.thin = node.get_int("thin", pt.thin, Bounds::at_least(1));
+    if (pt.thin > pt.production_steps)
+        node.error("thin", fmt::format("got {} for {} production steps; expected thin <= "
+                                       "production_steps (else no sample is kept).",
+                                       pt.thin, pt.production_steps));
     const std::string save_dtype =
         root.child("output").get_choice("samples_dtype", "float32", {"float32", "float64"});
     cfg.finish();  // every config problem is reported here, before any work
+    MemoryEstimate memory;
+    const auto n_temps = static_cast<int64_t>(pt.temperatures.size());
+    memory.add("mcmc.n_chains",
+               sampler_state_bytes(pt.chains_per_temperature * n_temps, energy->n_particles(),
+                                   energy->spatial_dim()),
+               "the chains' states");
+    memory.add("mcmc.production_steps",
+               2.0 * stored_rows_bytes(
+                         (pt.production_steps / pt.thin) * pt.chains_per_temperature * n_temps,
+                         energy->n_particles(), energy->spatial_dim()),
+               "kept samples (production_steps / thin per chain)");
+    require_memory(memory, "mcmc");
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
+        fmt::print("config OK: {} · {} chains × {} temperature{} · {} + {} steps · memory {}\n",
+                   energy->name(), pt.chains_per_temperature, n_temps, n_temps == 1 ? "" : "s",
+                   pt.warmup_steps, pt.production_steps, memory.summary());
+        return 0;
+    }
 
     const int threads = set_threads(settings.threads);
     ParallelTempering sampler(*energy, mala, pt);

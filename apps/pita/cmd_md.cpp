@@ -32,6 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "memory_plan.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/error.h"
@@ -90,15 +91,18 @@ struct MdPlan {
 MdPlan read_plan(const ConfigNode& root) {
     const ConfigNode node = root.child("md");
     MdPlan p;
-    p.langevin.friction = node.get_double("friction", p.langevin.friction);
-    p.langevin.step_size = node.get_double("step_size", p.langevin.step_size);
+    p.langevin.friction =
+        node.get_double("friction", p.langevin.friction, Bounds::above(0));  // 1/ps
+    p.langevin.step_size =
+        node.get_double("step_size", p.langevin.step_size, Bounds::above(0).at_most(0.01));  // ps
     const bool has_ladder = node.has("temperatures");
     if (has_ladder && node.has("temperature"))
         node.error("temperature",
                    "give either temperature (plain MD) or temperatures (replica exchange), not "
                    "both");
-    p.temperatures = has_ladder ? node.get_double_list("temperatures", {})
-                                : std::vector<double>{node.get_double("temperature", 300.0)};
+    p.temperatures =
+        has_ladder ? node.get_double_list("temperatures", {}, Bounds::above(0))
+                   : std::vector<double>{node.get_double("temperature", 300.0, Bounds::above(0))};
     if (p.temperatures.empty()) node.error("temperatures", "expected at least one temperature (K)");
     for (size_t k = 1; k < p.temperatures.size(); ++k)
         if (!(p.temperatures[k] > p.temperatures[k - 1]))
@@ -106,28 +110,25 @@ MdPlan read_plan(const ConfigNode& root) {
                        fmt::format("expected a strictly increasing ladder; got {} after {}",
                                    p.temperatures[k], p.temperatures[k - 1]));
     p.langevin.temperature = p.temperatures.front();
-    p.n_replicas = node.get_int("n_replicas", p.n_replicas);
-    p.exchange_interval = node.get_int("exchange_interval", p.exchange_interval);
+    p.n_replicas = node.get_int("n_replicas", p.n_replicas, Bounds::at_least(1));
+    p.exchange_interval =
+        node.get_int("exchange_interval", p.exchange_interval, Bounds::at_least(1));
     p.minimize = node.get_bool("minimize", p.minimize);
-    p.minimize_tolerance = node.get_double("minimize_tolerance", p.minimize_tolerance);
-    p.warmup_steps = node.get_int("warmup_steps", p.warmup_steps);
-    p.n_frames = node.get_int("n_frames", p.n_frames);
-    p.steps_per_frame = node.get_int("steps_per_frame", p.steps_per_frame);
+    p.minimize_tolerance =
+        node.get_double("minimize_tolerance", p.minimize_tolerance, Bounds::above(0));  // kJ/mol/nm
+    p.warmup_steps = node.get_int("warmup_steps", p.warmup_steps, Bounds::at_least(0));
+    p.n_frames = node.get_int("n_frames", p.n_frames, Bounds::at_least(1));
+    p.steps_per_frame = node.get_int("steps_per_frame", p.steps_per_frame, Bounds::at_least(1));
     const ConfigNode out = root.child("output");
     p.frames_dtype = out.get_choice("frames_dtype", "float32", {"float32", "float64"}) == "float32"
                          ? at::kFloat
                          : at::kDouble;
     p.dcd = out.get_bool("dcd", p.dcd);
-    p.checkpoint_minutes = out.get_double("checkpoint_minutes", p.checkpoint_minutes);
-    p.conf_samples = out.get_int("configurational_temperature_samples", p.conf_samples);
-    if (p.n_replicas < 1) node.error("n_replicas", "expected >= 1 (replicas per temperature)");
-    if (p.exchange_interval < 1) node.error("exchange_interval", "expected >= 1 step");
-    if (p.warmup_steps < 0) node.error("warmup_steps", "expected >= 0");
-    if (p.n_frames < 1) node.error("n_frames", "expected >= 1");
-    if (p.steps_per_frame < 1) node.error("steps_per_frame", "expected >= 1");
-    if (p.minimize_tolerance <= 0) node.error("minimize_tolerance", "expected > 0 (kJ/mol/nm)");
-    if (p.checkpoint_minutes < 0)
-        out.error("checkpoint_minutes", "expected >= 0 (0 = every frame)");
+    // 0: every frame.
+    p.checkpoint_minutes =
+        out.get_double("checkpoint_minutes", p.checkpoint_minutes, Bounds::at_least(0));
+    p.conf_samples =
+        out.get_int("configurational_temperature_samples", p.conf_samples, Bounds::at_least(1));
     return p;
 }
 
@@ -214,7 +215,7 @@ nlohmann::json mean_and_error(const at::Tensor& per_frame) {
 
 int run_md(const CommonArgs& args, const std::string& resume_dir) {
     std::vector<std::string> overrides = args.overrides;
-    if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
+    if (!resume_dir.empty()) overrides = resume_overrides("md", overrides, resume_dir);
     Config cfg = Config::load_file(args.config, overrides);
     const ConfigNode root = cfg.root();
     const RunSettings settings =
@@ -227,26 +228,46 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
                energy->name());
     const MdPlan plan = read_plan(root);
     cfg.finish();
+    const auto rows = plan.n_replicas * static_cast<int64_t>(plan.temperatures.size());
+    const int64_t n_atoms = molecule->n_particles();
+    MemoryEstimate memory;
+    memory.add("md.n_replicas", sampler_state_bytes(rows, n_atoms, 3), "the replicas' states");
+    // Frames (kept for the whole run and in the checkpoint), their samples and torsions.
+    memory.add("md.n_frames", 4.0 * stored_rows_bytes(plan.n_frames * rows, n_atoms, 3),
+               "recorded frames");
+    require_memory(memory, "md");
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
+        fmt::print(
+            "config OK: {} · {} temperature{} × {} replicas · {} frames × {} steps · memory "
+            "{}\n",
+            energy->name(), plan.temperatures.size(), plan.temperatures.size() == 1 ? "" : "s",
+            plan.n_replicas, plan.n_frames, plan.steps_per_frame, memory.summary());
+        return 0;
+    }
 
     const int threads = set_threads(settings.threads);
     const Energy& physical = molecule->physical();
     const LangevinMiddle md(physical, molecule->masses(), plan.langevin);
     ReplicaExchange rex(plan.temperatures, plan.n_replicas);
     const int64_t n_total = rex.n_replicas();
-    const int64_t n_atoms = molecule->n_particles();
     const bool exchanging = rex.n_temperatures() > 1;
-    RunDirectory dir = RunDirectory::create(settings.output_dir);
+    RunDirectory dir = open_run_directory(settings.output_dir, resume_dir);
     const std::string checkpoint_path = dir.path("checkpoint.pt");
-    const bool resuming = !resume_dir.empty();
-    if (resuming) {
+    // A run stopped before its first checkpoint has nothing to continue from: --resume then
+    // starts it again in the same directory (its config is still checked against run.json).
+    const bool resuming = !resume_dir.empty() && std::filesystem::exists(checkpoint_path);
+    if (!resume_dir.empty()) {
         nlohmann::json record = read_resumable_record(
             dir, "md", resume_dir, cfg.resolved(), may_change_on_resume,
             "threads, device, output_dir, md.n_frames, output.checkpoint_minutes, output.dcd and "
             "output.configurational_temperature_samples");
-        PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
-                      "[md] --resume {}: no checkpoint.pt there (the run stopped before its "
-                      "first checkpoint). Start it again without --resume.",
-                      resume_dir);
+        if (!resuming)
+            std::cerr << fmt::format("[pita md] --resume {}: no checkpoint yet; starting anew.\n",
+                                     resume_dir);
         record["resumed"].push_back(make_run_record(cfg.resolved(), settings.seed, threads,
                                                     settings.device.str(), args.command_line));
         dir.write_run_json(record);

@@ -24,6 +24,7 @@
 // Resume: phases complete atomically (their outputs are renamed into place, then state.json);
 // a killed run continues from the last checkpoint inside a training phase, and re-runs an
 // interrupted annealing phase from its start with the same random stream.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -35,6 +36,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "memory_plan.h"
 #include "metrics_table.h"
 #include "pita/anneal/anneal_stage.h"
 #include "pita/config/config.h"
@@ -102,16 +104,16 @@ struct RunState {
 
 }  // namespace
 
-int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool check_only) {
-    std::vector<std::string> overrides = args.overrides;
-    if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
+int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
+    const std::vector<std::string> overrides =
+        resume_dir.empty() ? args.overrides : resume_overrides("run", args.overrides, resume_dir);
     Config cfg = Config::load_file(args.config, overrides);
     const ConfigNode root = cfg.root();
     const RunSettings settings = read_run_settings(
         root, std::filesystem::path(args.config).stem().string() + "-run", "float32");
     std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
     const std::vector<double> ladder =
-        root.get_double_list("ladder", {4.0, 3.0, 2.0, 1.5, 1.2, 1.0});
+        root.get_double_list("ladder", {4.0, 3.0, 2.0, 1.5, 1.2, 1.0}, Bounds::above(0));
     bool ladder_ok = ladder.size() >= 2;
     for (std::size_t i = 1; i < ladder.size(); ++i) ladder_ok &= ladder[i] < ladder[i - 1];
     for (double t : ladder) ladder_ok &= t > 0;
@@ -123,21 +125,28 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
 
     const ConfigNode data = root.child("data");
     MalaOptions mala;
-    mala.initial_step_size = data.get_double("step_size", mala.initial_step_size);
-    mala.target_acceptance = data.get_double("target_acceptance", mala.target_acceptance);
+    mala.initial_step_size =
+        data.get_double("step_size", mala.initial_step_size, Bounds::above(0).at_most(10));
+    mala.target_acceptance =
+        data.get_double("target_acceptance", mala.target_acceptance, Bounds::above(0).below(1));
     ParallelTemperingOptions pt;
     pt.temperatures = {t_top};
-    pt.chains_per_temperature = data.get_int("n_chains", 256);
-    pt.warmup_steps = data.get_int("warmup_steps", 2000);
-    pt.production_steps = data.get_int("production_steps", 16000);
-    pt.thin = data.get_int("thin", 400);
-    const int64_t max_rows = data.get_int("max_rows", 60000);
+    pt.chains_per_temperature = data.get_int("n_chains", 256, Bounds::at_least(1));
+    pt.warmup_steps = data.get_int("warmup_steps", 2000, Bounds::at_least(0));
+    pt.production_steps = data.get_int("production_steps", 16000, Bounds::at_least(1));
+    pt.thin = data.get_int("thin", 400, Bounds::at_least(1));
+    if (pt.thin > pt.production_steps)
+        data.error("thin", fmt::format("got {} for {} production steps; expected thin <= "
+                                       "production_steps (else no sample is kept).",
+                                       pt.thin, pt.production_steps));
+    const int64_t max_rows = data.get_int("max_rows", 60000, Bounds::at_least(1));
 
     const NoiseSchedule schedule = make_noise_schedule(root.child("schedule"));
     const ConfigNode train = root.child("train");
     const TrainerOptions train_options = read_trainer_options(train, schedule);
-    const int64_t first_steps = train.get_int("steps", 2000);
-    const int64_t later_steps = train.get_int("steps_after_first", first_steps);
+    const int64_t first_steps = train.get_int("steps", 2000, Bounds::at_least(1));
+    const int64_t later_steps =
+        train.get_int("steps_after_first", first_steps, Bounds::at_least(1));
     // Optional per-stage step counts (the reference's num_epochs_per_temp); they replace
     // steps/steps_after_first when given.
     std::vector<int64_t> stage_steps;
@@ -155,12 +164,14 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
                     fmt::format("has {} entries for a ladder of {} temperatures; expected one per "
                                 "training stage ({}).",
                                 stage_steps.size(), ladder.size(), ladder.size() - 1));
-    const int64_t log_every = std::max<int64_t>(1, train.get_int("log_every", 10));
-    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500);
+    const int64_t log_every = train.get_int("log_every", 10, Bounds::at_least(1));
+    // 0: only at the end of each stage.
+    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500, Bounds::at_least(0));
 
     const ConfigNode anneal_node = root.child("anneal");
     const AnnealStageOptions anneal_options = read_anneal_stage_options(anneal_node);
-    const double mask_threshold = anneal_node.get_double("energy_mask_threshold", 1000.0);
+    const double mask_threshold =
+        anneal_node.get_double("energy_mask_threshold", 1000.0, Bounds::above(0));
 
     const ConfigNode metrics_node = root.child("metrics");
     const std::string reference_root = metrics_node.get_string("reference", "");
@@ -174,9 +185,11 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
                                        " to skip the reference metrics.",
                                        reference_root, std::filesystem::current_path().string()));
     EvaluationOptions eval_options;
-    eval_options.max_samples = metrics_node.get_int("max_samples", eval_options.max_samples);
-    eval_options.equivariant_samples =
-        metrics_node.get_int("equivariant_samples", eval_options.equivariant_samples);
+    eval_options.max_samples =
+        metrics_node.get_int("max_samples", eval_options.max_samples, Bounds::at_least(1));
+    // 0 skips the equivariant W2.
+    eval_options.equivariant_samples = metrics_node.get_int(
+        "equivariant_samples", eval_options.equivariant_samples, Bounds::between(0, 100000));
     eval_options.seed = settings.seed;
     add_target_torsions(*energy, eval_options);
 
@@ -184,7 +197,26 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
                                                        energy->spatial_dim(), settings.seed);
     const double sigma_data = read_sigma_data(root.child("model"));
     cfg.finish();  // every config problem is reported here, before any work
-    if (check_only) {
+    const int64_t n_particles = energy->n_particles();
+    const int64_t dim = energy->spatial_dim();
+    MemoryEstimate memory;
+    memory.add("data.n_chains", sampler_state_bytes(pt.chains_per_temperature, n_particles, dim),
+               "the MCMC chains");
+    memory.add("data.production_steps",
+               2.0 * stored_rows_bytes((pt.production_steps / pt.thin) * pt.chains_per_temperature,
+                                       n_particles, dim),
+               "kept MCMC samples (production_steps / thin per chain)");
+    const int64_t float_bytes = settings.dtype == c10::kFloat ? 4 : 8;
+    add_training_memory(memory, "data.max_rows", "train.batch_size", train_options.batch_size,
+                        max_rows, static_cast<int64_t>(ladder.size()) - 1, n_particles, dim,
+                        backbone->config(), float_bytes);
+    add_anneal_memory(memory, anneal_options, n_particles, dim, backbone->config(), float_bytes);
+    require_memory(memory, "run");
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
         std::vector<int64_t> steps;
         for (std::size_t i = 0; i + 1 < ladder.size(); ++i)
             steps.push_back(i < stage_steps.size() ? stage_steps[i]
@@ -193,23 +225,36 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
         fmt::print(
             "config OK: {} · ladder {} · {} ({} parameters per network) · data {} chains × {} "
             "steps · training steps per rung {} at batch {} · annealing {} particles × {} steps "
-            "({} divergence) · device {}\n",
+            "({} divergence) · device {} · memory {}\n",
             energy->name(), fmt::join(ladder, " → "), backbone->name(), count_parameters(*backbone),
             pt.chains_per_temperature, pt.warmup_steps + pt.production_steps, fmt::join(steps, "/"),
             train_options.batch_size, anneal_options.sde.n_samples, anneal_options.sde.steps,
             anneal_options.model.divergence == DivergenceEstimator::Exact ? "exact" : "Hutchinson",
-            settings.device.str());
+            settings.device.str(), memory.summary());
         return 0;
     }
 
     const int threads = set_threads(settings.threads);
     const bool resuming = !resume_dir.empty();
-    RunDirectory dir = RunDirectory::create(settings.output_dir);
+    RunDirectory dir = open_run_directory(settings.output_dir, resume_dir);
     const std::string checkpoint_path = dir.path("train/checkpoint.pt");
+    RunState state = RunState::load(dir);
     if (resuming) {
-        nlohmann::json record =
-            read_resumable_record(dir, "run", resume_dir, cfg.resolved(), may_change_on_resume,
-                                  "threads, device and output");
+        // The metrics are computed afresh at the end of every session, and the anneal section is
+        // read only by phases that have not started yet: a resume may correct both (the new
+        // values are recorded in run.json's "resumed" entry).
+        const bool annealed =
+            std::any_of(state.done.begin(), state.done.end(),
+                        [](const std::string& p) { return p.rfind("anneal", 0) == 0; });
+        auto may_change = [annealed](const std::string& key) {
+            return may_change_on_resume(key) || key.rfind("metrics.", 0) == 0 ||
+                   (!annealed && key.rfind("anneal.", 0) == 0);
+        };
+        nlohmann::json record = read_resumable_record(
+            dir, "run", resume_dir, cfg.resolved(), may_change,
+            annealed ? "threads, device, output and metrics.*"
+                     : "threads, device, output, metrics.* and (before the first annealing "
+                       "phase) anneal.*");
         record["resumed"].push_back(make_run_record(cfg.resolved(), settings.seed, threads,
                                                     settings.device.str(), args.command_line));
         dir.write_run_json(record);
@@ -222,7 +267,6 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool che
         record["model"] = backbone->config();
         dir.write_run_json(record);
     }
-    RunState state = RunState::load(dir);
     std::filesystem::create_directories(dir.path("train"));
 
     ScoreModel score(std::move(backbone), sigma_data);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "memory_plan.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/error.h"
@@ -48,7 +49,7 @@ bool may_change_on_resume(const std::string& key) {
 
 int run_train(const CommonArgs& args, const std::string& resume_dir) {
     std::vector<std::string> overrides = args.overrides;
-    if (!resume_dir.empty()) overrides.push_back("output_dir=" + resume_dir);
+    if (!resume_dir.empty()) overrides = resume_overrides("train", overrides, resume_dir);
     Config cfg = Config::load_file(args.config, overrides);
     const ConfigNode root = cfg.root();
     RunSettings settings = read_run_settings(
@@ -61,38 +62,68 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
         data.error("samples",
                    "missing: expected the path of a .npy file of samples, e.g. "
                    "runs/<mcmc run>/T4/samples.npy (from `pita mcmc`).");
-    const double temperature = data.get_double("temperature", 0.0);
+    const double temperature = data.get_double("temperature", 0.0, Bounds::at_least(0));
     if (!(temperature > 0))
         data.error("temperature", fmt::format("missing or out of range: got {}; expected the "
                                               "temperature of the samples (> 0).",
                                               temperature));
-    const double beta = data.get_double("beta", 1.0);
-    const int64_t max_rows = data.get_int("max_rows", 60000);
+    const double beta = data.get_double("beta", 1.0, Bounds::above(0));
+    const int64_t max_rows = data.get_int("max_rows", 60000, Bounds::at_least(1));
     const NoiseSchedule schedule = make_noise_schedule(root.child("schedule"));
     const ConfigNode model = root.child("model");
     const ConfigNode train = root.child("train");
     const TrainerOptions options = read_trainer_options(train, schedule);
-    const int64_t total_steps = train.get_int("steps", 2000);
-    const int64_t log_every = std::max<int64_t>(1, train.get_int("log_every", 10));
-    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500);
+    const int64_t total_steps = train.get_int("steps", 2000, Bounds::at_least(1));
+    const int64_t log_every = train.get_int("log_every", 10, Bounds::at_least(1));
+    // 0: only at the end.
+    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500, Bounds::at_least(0));
     std::unique_ptr<Backbone> backbone =
         make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
     const double sigma_data = read_sigma_data(model);
     cfg.finish();  // every config problem is reported here, before any work
+    MemoryEstimate memory;
+    add_training_memory(memory, "data.max_rows", "train.batch_size", options.batch_size, max_rows,
+                        1, energy->n_particles(), energy->spatial_dim(), backbone->config(),
+                        settings.dtype == c10::kFloat ? 4 : 8);
+    require_memory(memory, "train");
+    if (args.check_only) {
+        if (args.print_config) {
+            fmt::print("{}\n", cfg.resolved().dump(2));
+            return 0;
+        }
+        fmt::print(
+            "config OK: {} · {} ({} parameters per network) · {} steps at batch {} · data "
+            "{} · memory {}\n",
+            energy->name(), backbone->name(), count_parameters(*backbone), total_steps,
+            options.batch_size, samples_path, memory.summary());
+        return 0;
+    }
 
     const int threads = set_threads(settings.threads);
-    RunDirectory dir = RunDirectory::create(settings.output_dir);
+    RunDirectory dir = open_run_directory(settings.output_dir, resume_dir);
     std::filesystem::create_directories(dir.path("train"));
     const std::string checkpoint_path = dir.path("train/checkpoint.pt");
-    const bool resuming = !resume_dir.empty();
-    if (resuming) {
-        PITA_CHECK_AS(IoError, std::filesystem::exists(checkpoint_path),
-                      "[train] --resume {}: no train/checkpoint.pt there. Resume the directory "
-                      "of a run that wrote at least one checkpoint.",
-                      resume_dir);
-        const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
-        require_resumable_config("train", resume_dir, saved["config"], cfg.resolved(),
-                                 may_change_on_resume, "train.steps, threads, device and output");
+    // A run stopped before its first checkpoint (killed, or its first write failed) has nothing
+    // to continue from: --resume then starts it again from step 0 in the same directory.
+    const bool resuming = !resume_dir.empty() && std::filesystem::exists(checkpoint_path);
+    if (!resume_dir.empty() && !resuming)
+        std::cerr << fmt::format("[pita train] --resume {}: no checkpoint yet; starting anew.\n",
+                                 resume_dir);
+    if (!resume_dir.empty()) {
+        if (std::filesystem::exists(dir.path("run.json"))) {
+            const std::string written_by =
+                read_json(dir.path("run.json")).value("command", std::string("unknown"));
+            PITA_CHECK(written_by == "train",
+                       "[train] --resume {}: that directory was written by `pita {}`, not `pita "
+                       "train`. Resume it with `pita {} CONFIG --resume {}`.",
+                       resume_dir, written_by, written_by, resume_dir);
+        }
+        if (resuming) {
+            const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
+            require_resumable_config("train", resume_dir, saved["config"], cfg.resolved(),
+                                     may_change_on_resume,
+                                     "train.steps, threads, device and output");
+        }
     }
 
     ScoreModel score(std::move(backbone), sigma_data);

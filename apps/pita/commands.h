@@ -11,6 +11,12 @@ struct CommonArgs {
     std::string config;                  ///< YAML file
     std::vector<std::string> overrides;  ///< key.sub=value, flags already folded in
     std::string command_line;            ///< for run.json
+    /// `--check`: validate the config (every key, the memory estimate), print the plan and stop
+    /// before any work; nothing is written.
+    bool check_only = false;
+    /// `--print-config`: as --check, and print the fully resolved config (defaults included) as
+    /// JSON on standard output.
+    bool print_config = false;
 };
 
 /// `pita evaluate`: not config-driven; it reads the target from the run directory's run.json.
@@ -30,8 +36,7 @@ int run_diagnose(const CommonArgs& args);
 int run_train(const CommonArgs& args, const std::string& resume_dir);
 int run_anneal(const CommonArgs& args);
 /// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
-/// `check_only`: validate the config, print the plan, do nothing else.
-int run_pipeline(const CommonArgs& args, const std::string& resume_dir, bool check_only = false);
+int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
 int run_evaluate(const EvaluateArgs& args);
 /// Langevin MD of a peptide target (`pita md`): plain or replica exchange; frames in nm,
 /// force-evaluation count. `resume_dir` as for run_train.

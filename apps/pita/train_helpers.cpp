@@ -54,9 +54,40 @@ nlohmann::json read_resumable_record(const RunDirectory& dir, const std::string&
                   "[{}] --resume {}: no run.json there. Resume the directory of a `pita {}`.",
                   command, resume_dir, command);
     nlohmann::json record = read_json(dir.path("run.json"));
+    // Another command's directory differs in every key; say what it is instead of listing them.
+    const std::string written_by = record.value("command", std::string("an unknown command"));
+    PITA_CHECK(written_by == command,
+               "[{}] --resume {}: that directory was written by `pita {}`, not `pita {}`. Resume "
+               "it with `pita {} CONFIG --resume {}`, or start a new `pita {}` run.",
+               command, resume_dir, written_by, command, written_by, resume_dir, command);
     require_resumable_config(command, resume_dir, record["config"], now, may_change,
                              may_change_text);
     return record;
+}
+
+std::vector<std::string> resume_overrides(const std::string& command,
+                                          std::vector<std::string> overrides,
+                                          const std::string& resume_dir) {
+    namespace fs = std::filesystem;
+    const std::string prefix = "output_dir=";
+    for (const std::string& o : overrides) {
+        if (o.rfind(prefix, 0) != 0) continue;
+        const std::string other = o.substr(prefix.size());
+        std::error_code ec;
+        const bool same = fs::exists(other, ec) && fs::equivalent(other, resume_dir, ec);
+        PITA_CHECK(same,
+                   "[{}] --resume {} with --out {}: a resumed run continues in its own directory; "
+                   "expected no --out (or the same directory). Drop --out, or copy the run "
+                   "directory to {} first and resume that.",
+                   command, resume_dir, other, other);
+    }
+    overrides.push_back(prefix + resume_dir);
+    return overrides;
+}
+
+RunDirectory open_run_directory(const std::string& output_dir, const std::string& resume_dir) {
+    return RunDirectory::open(
+        output_dir, resume_dir.empty() ? RunDirectoryMode::Fresh : RunDirectoryMode::Resume);
 }
 
 std::string loss_summary(const LossTerms& t) {

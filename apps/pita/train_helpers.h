@@ -38,6 +38,17 @@ nlohmann::json read_resumable_record(const RunDirectory& dir, const std::string&
                                      const std::function<bool(const std::string&)>& may_change,
                                      const std::string& may_change_text);
 
+/// The overrides of `pita <command> --resume DIR`: `output_dir=DIR` appended, so the run continues
+/// where it started. An --out or output_dir= override naming another directory is refused (a
+/// resumed run cannot move).
+/// @throws ConfigError naming both directories
+std::vector<std::string> resume_overrides(const std::string& command,
+                                          std::vector<std::string> overrides,
+                                          const std::string& resume_dir);
+
+/// How a command opens its output directory: Resume when `resume_dir` is given, else Fresh.
+RunDirectory open_run_directory(const std::string& output_dir, const std::string& resume_dir);
+
 /// "loss 1.2 dsm 0.8 ..." for the progress line.
 std::string loss_summary(const LossTerms& t);
 /// The defined loss terms as numbers.

@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include <ATen/ATen.h>
@@ -19,16 +17,15 @@
 #include <openmm/HarmonicAngleForce.h>
 #include <openmm/HarmonicBondForce.h>
 #include <openmm/NonbondedForce.h>
-#include <openmm/OpenMMException.h>
 #include <openmm/PeriodicTorsionForce.h>
 #include <openmm/System.h>
-#include <openmm/serialization/XmlSerializer.h>
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
 #include "pita/core/units.h"
 #include "pita/molecule/custom_gb_obc_impl.h"
 #include "pita/molecule/force_term_impl.h"
+#include "pita/molecule/openmm_system.h"
 #include "pita/molecule/pair_kernel_impl.h"
 
 namespace pita {
@@ -216,44 +213,22 @@ detail::ObcParams import_gbsa_obc(const OpenMM::GBSAOBCForce& f, const std::stri
     return p;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    PITA_CHECK_AS(IoError, in.good(),
-                  "[force_field] cannot open the System XML: got '{}'; expected a readable file. "
-                  "Hint: make one with scripts/make_openmm_system.py.",
-                  path.string());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
-
 }  // namespace
 
 ForceField::ForceField(const std::filesystem::path& system_xml)
-    : ForceField(FromXml{}, read_file(system_xml), system_xml.string()) {}
+    : ForceField(*load_openmm_system(system_xml), system_xml.string()) {}
 
 std::unique_ptr<ForceField> ForceField::from_xml_string(const std::string& xml,
                                                         const std::string& source) {
-    return std::unique_ptr<ForceField>(new ForceField(FromXml{}, xml, source));
+    return std::unique_ptr<ForceField>(new ForceField(*parse_openmm_system(xml, source), source));
 }
 
 ForceField::~ForceField() = default;
 
-ForceField::ForceField(FromXml, const std::string& xml, std::string source)
+ForceField::ForceField(const OpenMM::System& system, std::string source)
     : source_(std::move(source)) {
-    std::unique_ptr<OpenMM::System> system;
-    try {
-        std::istringstream in(xml);
-        system.reset(OpenMM::XmlSerializer::deserialize<OpenMM::System>(in));
-    } catch (const OpenMM::OpenMMException& e) {
-        throw IoError(fmt::format(
-            "[force_field] cannot read an OpenMM System from '{}': {}. Hint: the file must be "
-            "written by OpenMM's XmlSerializer (scripts/make_openmm_system.py).",
-            source_, e.what()));
-    }
-    PITA_CHECK_AS(IoError, system != nullptr,
-                  "[force_field] cannot read an OpenMM System from '{}'.", source_);
-    n_particles_ = system->getNumParticles();
+    // Every particle index is checked (load_openmm_system): the kernels below index raw memory.
+    n_particles_ = system.getNumParticles();
     PITA_CHECK(n_particles_ >= 2, "[force_field] {}: particles: got {}; expected at least 2.",
                source_, n_particles_);
     // The first NonbondedForce and the first OBC term go to the fused CPU pair kernel; any
@@ -261,8 +236,8 @@ ForceField::ForceField(FromXml, const std::string& xml, std::string source)
     std::optional<detail::NonbondedParams> fused_nonbonded;
     std::optional<detail::ObcParams> fused_obc;
     std::vector<bool> fused;
-    for (int k = 0; k < system->getNumForces(); ++k) {
-        const OpenMM::Force& force = system->getForce(k);
+    for (int k = 0; k < system.getNumForces(); ++k) {
+        const OpenMM::Force& force = system.getForce(k);
         std::string type;
         std::unique_ptr<ForceTerm> term;
         bool is_fused = false;

@@ -9,6 +9,10 @@
 
 #include "pita/energy/energy.h"
 
+namespace OpenMM {
+class System;
+}  // namespace OpenMM
+
 namespace pita {
 
 namespace detail {
@@ -35,7 +39,8 @@ class PairKernel;
 /// Non-periodic, so translation invariant.
 class ForceField final : public Energy {
   public:
-    /// @throws IoError if the file cannot be read or is not a System XML
+    /// @throws IoError if the file cannot be read, is not a System XML or names a particle
+    ///         that is not there (load_openmm_system())
     /// @throws ConfigError if the System holds a force this class does not implement
     explicit ForceField(const std::filesystem::path& system_xml);
     /// The same from XML text; `source` names it in messages and config().
@@ -63,8 +68,7 @@ class ForceField final : public Energy {
     EnergyAndForce compute_energy_and_force(const at::Tensor& x) const override;
 
   private:
-    struct FromXml {};
-    ForceField(FromXml, const std::string& xml, std::string source);
+    ForceField(const OpenMM::System& system, std::string source);
     EnergyAndForce cpu_kernel(const at::Tensor& x, bool want_force) const;
 
     std::string source_;

@@ -2,7 +2,6 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <utility>
 #include <vector>
@@ -15,6 +14,7 @@
 #include "pita/core/units.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
+#include "pita/molecule/openmm_system.h"
 #include "pita/molecule/pdb.h"
 
 namespace pita {
@@ -42,18 +42,7 @@ double reference_length_scale(int64_t n_atoms) {
 namespace {
 
 std::vector<double> read_system_masses(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    PITA_CHECK_AS(IoError, in.good(),
-                  "[molecule] cannot open the System XML: got '{}'; expected a readable file. "
-                  "Make one with scripts/make_openmm_system.py.",
-                  path.string());
-    std::unique_ptr<OpenMM::System> system;
-    try {
-        system.reset(OpenMM::XmlSerializer::deserialize<OpenMM::System>(in));
-    } catch (const OpenMM::OpenMMException& e) {
-        throw IoError(fmt::format("[molecule] cannot read an OpenMM System from '{}': {}.",
-                                  path.string(), e.what()));
-    }
+    const std::unique_ptr<OpenMM::System> system = load_openmm_system(path);
     std::vector<double> masses(static_cast<size_t>(system->getNumParticles()));
     for (size_t i = 0; i < masses.size(); ++i)
         masses[i] = system->getParticleMass(static_cast<int>(i));

@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
-#include <fstream>
 #include <limits>
-#include <map>
 #include <mutex>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -17,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/molecule/openmm_system.h"
 
 namespace pita {
 
@@ -27,43 +25,18 @@ struct OpenMMEnergy::Pool {
     std::mutex mutex;  // one batch at a time
 };
 
-namespace {
-
-OpenMM::Platform& openmm_platform(OpenMMPlatform which) {
-    if (which == OpenMMPlatform::Reference) return OpenMM::Platform::getPlatformByName("Reference");
-    static std::once_flag loaded;
-    std::call_once(loaded, [] {
-        OpenMM::Platform::loadPluginsFromDirectory(OpenMM::Platform::getDefaultPluginsDirectory());
-    });
-    return OpenMM::Platform::getPlatformByName("CPU");
-}
-
-}  // namespace
-
 OpenMMEnergy::OpenMMEnergy(const std::filesystem::path& system_xml, OpenMMPlatform platform,
                            int n_workers)
     : pool_(std::make_unique<Pool>()), source_(system_xml.string()), platform_(platform) {
-    std::ifstream in(system_xml);
-    PITA_CHECK_AS(IoError, in.good(),
-                  "[openmm_energy] cannot open the System XML: got '{}'; expected a readable file.",
-                  source_);
-    try {
-        pool_->system.reset(OpenMM::XmlSerializer::deserialize<OpenMM::System>(in));
-    } catch (const OpenMM::OpenMMException& e) {
-        throw IoError(fmt::format("[openmm_energy] cannot read an OpenMM System from '{}': {}.",
-                                  source_, e.what()));
-    }
+    pool_->system = load_openmm_system(system_xml);
     n_particles_ = pool_->system->getNumParticles();
     PITA_CHECK(n_workers >= 0, "[openmm_energy] n_workers: got {}; expected >= 0 (0 = threads).",
                n_workers);
     const int workers = n_workers > 0 ? n_workers : std::max(1, at::get_num_threads());
-    OpenMM::Platform& p = openmm_platform(platform);
-    std::map<std::string, std::string> properties;
-    if (platform == OpenMMPlatform::Cpu) properties["Threads"] = "1";
     for (int w = 0; w < workers; ++w) {
         pool_->integrators.push_back(std::make_unique<OpenMM::VerletIntegrator>(0.001));
-        pool_->contexts.push_back(std::make_unique<OpenMM::Context>(
-            *pool_->system, *pool_->integrators.back(), p, properties));
+        pool_->contexts.push_back(
+            make_openmm_context(*pool_->system, *pool_->integrators.back(), platform, source_));
     }
 }
 

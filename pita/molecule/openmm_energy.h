@@ -23,7 +23,8 @@ namespace pita {
 class OpenMMEnergy final : public Energy {
   public:
     /// @param n_workers  Contexts and threads; 0 = at::get_num_threads()
-    /// @throws IoError if the file is not a System XML
+    /// @throws IoError if the file is not a valid System XML (load_openmm_system()) or OpenMM
+    ///         refuses it
     explicit OpenMMEnergy(const std::filesystem::path& system_xml,
                           OpenMMPlatform platform = OpenMMPlatform::Cpu, int n_workers = 0);
     ~OpenMMEnergy() override;

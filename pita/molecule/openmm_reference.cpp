@@ -1,48 +1,24 @@
 #include "pita/molecule/openmm_reference.h"
 
 #include <chrono>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <sstream>
 
 #include <ATen/ATen.h>
 #include <OpenMM.h>
 
 #include "pita/core/error.h"
+#include "pita/molecule/openmm_system.h"
 
 namespace pita {
 
 struct OpenMMReference::Impl {
-    OpenMM::Platform* platform = nullptr;
-    std::map<std::string, std::string> properties;
+    OpenMMPlatform platform = OpenMMPlatform::Reference;
+    std::string source;
     std::unique_ptr<OpenMM::System> system;
     std::unique_ptr<OpenMM::VerletIntegrator> integrator;
     std::unique_ptr<OpenMM::Context> context;
 };
 
 namespace {
-
-OpenMM::Platform& platform_for(OpenMMPlatform which) {
-    if (which == OpenMMPlatform::Reference) return OpenMM::Platform::getPlatformByName("Reference");
-    // The CPU platform is a plugin; load the plugins once per process.
-    static std::once_flag loaded;
-    std::call_once(loaded, [] {
-        OpenMM::Platform::loadPluginsFromDirectory(OpenMM::Platform::getDefaultPluginsDirectory());
-    });
-    return OpenMM::Platform::getPlatformByName("CPU");
-}
-
-std::string slurp(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    PITA_CHECK_AS(IoError, in.good(),
-                  "[openmm_reference] cannot open the System XML: got '{}'; expected a readable "
-                  "file.",
-                  path.string());
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
-}
 
 std::vector<OpenMM::Vec3> to_vec3(const at::Tensor& x_in, int64_t n) {
     PITA_CHECK(x_in.dim() == 2 && x_in.size(0) == n && x_in.size(1) == 3,
@@ -59,18 +35,18 @@ std::vector<OpenMM::Vec3> to_vec3(const at::Tensor& x_in, int64_t n) {
 }  // namespace
 
 OpenMMReference::OpenMMReference(const std::filesystem::path& system_xml, OpenMMPlatform platform)
-    : OpenMMReference(slurp(system_xml), system_xml.string(), platform) {}
+    : OpenMMReference(load_openmm_system(system_xml), system_xml.string(), platform) {}
 
 OpenMMReference::OpenMMReference(const std::string& xml, const std::string& source,
                                  OpenMMPlatform platform)
+    : OpenMMReference(parse_openmm_system(xml, source), source, platform) {}
+
+OpenMMReference::OpenMMReference(std::unique_ptr<OpenMM::System> system, const std::string& source,
+                                 OpenMMPlatform platform)
     : impl_(std::make_unique<Impl>()) {
-    try {
-        std::istringstream in(xml);
-        impl_->system.reset(OpenMM::XmlSerializer::deserialize<OpenMM::System>(in));
-    } catch (const OpenMM::OpenMMException& e) {
-        throw IoError(fmt::format("[openmm_reference] cannot read an OpenMM System from '{}': {}.",
-                                  source, e.what()));
-    }
+    impl_->platform = platform;
+    impl_->source = source;
+    impl_->system = std::move(system);
     const int n_forces = impl_->system->getNumForces();
     PITA_CHECK(n_forces <= 32,
                "[openmm_reference] {}: forces: got {}; expected at most 32 (one force group "
@@ -78,12 +54,7 @@ OpenMMReference::OpenMMReference(const std::string& xml, const std::string& sour
                source, n_forces);
     for (int k = 0; k < n_forces; ++k) impl_->system->getForce(k).setForceGroup(k);
     impl_->integrator = std::make_unique<OpenMM::VerletIntegrator>(0.001);
-    // One CPU thread: on molecules this small the CPU platform's cost is thread wake-ups, and
-    // one thread per context is fastest (docs: TOOLCHAIN.md, OpenMM throughput table).
-    if (platform == OpenMMPlatform::Cpu) impl_->properties["Threads"] = "1";
-    impl_->platform = &platform_for(platform);
-    impl_->context = std::make_unique<OpenMM::Context>(*impl_->system, *impl_->integrator,
-                                                       *impl_->platform, impl_->properties);
+    impl_->context = make_openmm_context(*impl_->system, *impl_->integrator, platform, source);
 }
 
 OpenMMReference::~OpenMMReference() = default;
@@ -151,7 +122,9 @@ OpenMMLangevinRun OpenMMReference::run_langevin_middle(const at::Tensor& x, doub
                temperature, friction, step_size, warmup_steps, n_samples, interval);
     OpenMM::LangevinMiddleIntegrator integrator(temperature, friction, step_size);
     integrator.setRandomNumberSeed(seed);
-    OpenMM::Context context(*impl_->system, integrator, *impl_->platform, impl_->properties);
+    const std::unique_ptr<OpenMM::Context> owned =
+        make_openmm_context(*impl_->system, integrator, impl_->platform, impl_->source);
+    OpenMM::Context& context = *owned;
     context.setPositions(to_vec3(x, n_particles()));
     context.setVelocitiesToTemperature(temperature, seed);
     OpenMMLangevinRun run;

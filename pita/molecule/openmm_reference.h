@@ -7,11 +7,9 @@
 #include <vector>
 
 #include "pita/energy/energy.h"
+#include "pita/molecule/openmm_system.h"
 
 namespace pita {
-
-/// Which OpenMM platform evaluates: Reference (double precision, the oracle) or CPU (one thread).
-enum class OpenMMPlatform { Reference, Cpu };
 
 /// One trajectory of OpenMM's own LangevinMiddleIntegrator (run_langevin_middle()).
 struct OpenMMLangevinRun {
@@ -25,7 +23,8 @@ struct OpenMMLangevinRun {
 /// be evaluated alone), a Context and its integrator. Not thread safe.
 class OpenMMReference {
   public:
-    /// @throws IoError if the file is not a System XML; ConfigError for more than 32 forces
+    /// @throws IoError if the file is not a valid System XML (load_openmm_system()) or OpenMM
+    ///         refuses it; ConfigError for more than 32 forces
     explicit OpenMMReference(const std::filesystem::path& system_xml,
                              OpenMMPlatform platform = OpenMMPlatform::Reference);
     /// From XML text, e.g. a System edited by a test.
@@ -56,6 +55,8 @@ class OpenMMReference {
                                           int64_t interval, int seed);
 
   private:
+    OpenMMReference(std::unique_ptr<OpenMM::System> system, const std::string& source,
+                    OpenMMPlatform platform);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -64,9 +64,9 @@ double element_mass(const std::string& element) {
 void check_pdb_matches_system(const std::vector<PdbAtom>& atoms, const std::vector<double>& masses,
                               const MoleculeParams& p) {
     PITA_CHECK(atoms.size() == masses.size(),
-               "[molecule] the PDB and the System disagree on the atoms (missing atoms?): got {} "
-               "atoms in '{}'; expected the System's {} particles ('{}'). Pass the PDB the System "
-               "was made from (scripts/make_openmm_system.py).",
+               "[molecule] the PDB and the System disagree on the atoms (missing or extra atoms?): "
+               "got {} atoms in '{}'; expected the System's {} particles ('{}'). Hint: pass the "
+               "PDB the System was made from (scripts/make_openmm_system.py).",
                atoms.size(), p.pdb.string(), masses.size(), p.system.string());
     for (size_t i = 0; i < atoms.size(); ++i) {
         const double expected = element_mass(atoms[i].element);

@@ -46,7 +46,8 @@ struct MoleculeParams {
 /// See the file comment. Energies and forces come from `physical()` (kJ/mol, nm).
 class Molecule final : public Energy {
   public:
-    /// @throws IoError for a missing or unreadable System or PDB
+    /// @throws IoError for a missing or unreadable System or PDB, a System that names a particle
+    ///         it does not have (load_openmm_system()), a PDB coordinate that is not finite
     /// @throws ConfigError when the PDB's atoms disagree with the System's particles (count, or
     ///         an element whose mass differs from the particle's), for an unsupported force
     ///         (engine force_field), a bad length scale or engine

@@ -1,7 +1,11 @@
 #include "pita/molecule/pdb.h"
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +49,18 @@ std::string trimmed_field(const std::string& line, size_t begin, size_t length) 
     return s.substr(first, last - first + 1);
 }
 
+/// The number in `field`, or nothing unless the whole field is one finite number. std::stod
+/// alone would take "nan", "inf" and "1.5abc" (as 1.5).
+std::optional<double> parse_coordinate(const std::string& field) {
+    if (field.empty()) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    const double value = std::strtod(field.c_str(), &end);
+    if (errno != 0 || end != field.c_str() + field.size() || !std::isfinite(value))
+        return std::nullopt;
+    return value;
+}
+
 }  // namespace
 
 at::Tensor read_pdb_positions(const std::filesystem::path& path) {
@@ -52,16 +68,16 @@ at::Tensor read_pdb_positions(const std::filesystem::path& path) {
     for_each_atom_record(path, [&](const std::string& line, int line_number) {
         // Fixed columns 31-54 hold x, y, z in Å (8 characters each).
         for (size_t k = 0; k < 3; ++k) {
-            double value = 0;
-            try {
-                value = std::stod(line.substr(30 + 8 * k, 8));
-            } catch (const std::exception&) {
-                PITA_CHECK_AS(IoError, false,
-                              "[pdb] {} line {}: unreadable coordinate: got '{}'; expected a "
-                              "number in columns {}-{}.",
-                              path.string(), line_number, line, 31 + 8 * k, 38 + 8 * k);
-            }
-            xyz.push_back(0.1 * value);
+            const std::string field = trimmed_field(line, 30 + 8 * k, 8);
+            const std::optional<double> value = parse_coordinate(field);
+            PITA_CHECK_AS(IoError, value.has_value(),
+                          "[pdb] {} line {} (atom {} '{}'): coordinate {}: got '{}'; expected a "
+                          "finite number (Å) in columns {}-{}. Hint: a NaN or inf coordinate "
+                          "comes from a failed minimisation or an overflowed trajectory frame; "
+                          "start from the PDB the System was made from.",
+                          path.string(), line_number, trimmed_field(line, 6, 5),
+                          trimmed_field(line, 12, 4), "xyz"[k], field, 31 + 8 * k, 38 + 8 * k);
+            xyz.push_back(0.1 * *value);
         }
     });
     return at::tensor(xyz, at::kDouble).view({-1, 3});

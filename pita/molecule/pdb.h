@@ -12,7 +12,8 @@ namespace pita {
 
 /// Coordinates of the ATOM/HETATM records, in file order (first MODEL only).
 /// @return [n_atoms, 3], float64, nm (PDB files store Å)
-/// @throws IoError if the file cannot be read or holds no atoms or a malformed coordinate
+/// @throws IoError if the file cannot be read or holds no atoms, or a coordinate that is not
+///         one finite number (NaN, inf, blank, "1.5abc"); the message names line, atom, value
 at::Tensor read_pdb_positions(const std::filesystem::path& path);
 
 /// One ATOM/HETATM record, without its coordinates.

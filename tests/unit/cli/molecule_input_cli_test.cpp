@@ -1,7 +1,7 @@
 // Bad molecule inputs through the binary: exit code 2 and a message naming the file and the
-// problem, for both engines, in `pita mcmc` and `pita md`. Before (issue 12, finding 1): a bond
-// to a particle out of range crashed (exit 139) with engine force_field and was an "unexpected
-// failure" (exit 3) with engine openmm.
+// problem, for both engines, in `pita mcmc` and `pita md`. Before (issue 12, findings 1 and
+// 10): a bond to a particle out of range crashed (exit 139) with engine force_field and was an
+// "unexpected failure" (exit 3) with engine openmm; a NaN coordinate in the PDB was exit 3.
 #ifdef PITA_WITH_OPENMM
 
 #include <filesystem>
@@ -83,6 +83,31 @@ TEST_F(MoleculeInputCliTest, TorsionAndExceptionIndicesOutOfRangeAreExitTwo) {
         EXPECT_EQ(o.exit_code, 2) << o.output;
         EXPECT_THAT(o.output, HasSubstr("exception 0 particle p2: got 22"));
     }
+}
+
+TEST_F(MoleculeInputCliTest, NanCoordinateInThePdbIsExitTwoNamingLineAtomAndValue) {
+    std::string pdb = pita::testing::read_text_file(data_ + "aldp.pdb");
+    pdb.replace(pdb.find("HETATM    5") + 38, 8, "     nan");
+    const std::string bad = pita::testing::write_text_file(dir_ / "nan.pdb", pdb);
+    for (const std::string command : {"md", "mcmc"}) {
+        for (const std::string engine : {"force_field", "openmm"}) {
+            SCOPED_TRACE(command + " " + engine);
+            const Outcome o = run(command, data_ + "aldp.system.xml", bad, engine);
+            EXPECT_EQ(o.exit_code, 2) << o.output;
+            EXPECT_THAT(o.output, HasSubstr(bad + " line 6 (atom 5"));
+            EXPECT_THAT(o.output, HasSubstr("coordinate y: got 'nan'"));
+        }
+    }
+}
+
+TEST_F(MoleculeInputCliTest, PdbWithAnExtraAtomIsExitTwo) {
+    std::string pdb = pita::testing::read_text_file(data_ + "aldp.pdb");
+    const size_t first = pdb.find("HETATM");
+    pdb.insert(first, pdb.substr(first, pdb.find('\n', first) + 1 - first));
+    const std::string bad = pita::testing::write_text_file(dir_ / "extra.pdb", pdb);
+    const Outcome o = run("md", data_ + "aldp.system.xml", bad, "force_field");
+    EXPECT_EQ(o.exit_code, 2) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("got 23 atoms"));
 }
 
 }  // namespace

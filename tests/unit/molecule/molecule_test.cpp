@@ -174,8 +174,8 @@ TEST(Molecule, MissingFilesAndMismatchedPdbAreClearErrors) {
     p.pdb = short_pdb.path();
     EXPECT_THAT([&] { Molecule m(p); },
                 ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
-                    ::testing::HasSubstr("missing atoms"), ::testing::HasSubstr("got 21 atoms"),
-                    ::testing::HasSubstr("22 particles"))));
+                    ::testing::HasSubstr("missing or extra atoms"),
+                    ::testing::HasSubstr("got 21 atoms"), ::testing::HasSubstr("22 particles"))));
 
     // The first two atoms swapped (H, C): same count, wrong order.
     const size_t l2 = pdb.find('\n', h1) + 1;
@@ -193,6 +193,36 @@ TEST(Molecule, MissingFilesAndMismatchedPdbAreClearErrors) {
     p.length_scale = -1;
     EXPECT_THAT([&] { Molecule m(p); },
                 ::testing::ThrowsMessage<ConfigError>(::testing::HasSubstr("length_scale")));
+}
+
+TEST(Molecule, ExtraAtomsAndNonFiniteCoordinatesInThePdbAreClearErrors) {
+    const std::string pdb = read_text(source_path("data/molecules/aldp.pdb"));
+    MoleculeParams p = aldp_params();
+
+    // The last atom line repeated: 23 atoms against 22 particles.
+    const size_t last = pdb.rfind("HETATM");
+    const std::string last_line = pdb.substr(last, pdb.find('\n', last) + 1 - last);
+    const ScratchFile extra("aldp_extra_atom.pdb",
+                            pdb.substr(0, last) + last_line + pdb.substr(last));
+    p.pdb = extra.path();
+    EXPECT_THAT([&] { Molecule m(p); },
+                ::testing::ThrowsMessage<ConfigError>(::testing::AllOf(
+                    ::testing::HasSubstr("missing or extra atoms"),
+                    ::testing::HasSubstr("got 23 atoms"), ::testing::HasSubstr("22 particles"))));
+
+    // x of atom 1 is NaN: an IoError at construction, for both engines.
+    std::string nan_pdb = pdb;
+    nan_pdb.replace(pdb.find("HETATM    1") + 30, 8, "     nan");
+    const ScratchFile nan_file("aldp_nan.pdb", nan_pdb);
+    p.pdb = nan_file.path();
+    for (const char* engine : {"force_field", "openmm"}) {
+        p.engine = engine;
+        EXPECT_THAT([&] { Molecule m(p); },
+                    ::testing::ThrowsMessage<IoError>(::testing::AllOf(
+                        ::testing::HasSubstr(nan_file.path().string() + " line 2 (atom 1 'H1')"),
+                        ::testing::HasSubstr("coordinate x: got 'nan'"))))
+            << engine;
+    }
 }
 
 TEST(Molecule, FactoryBuildsItFromAConfigSection) {

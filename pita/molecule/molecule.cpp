@@ -72,11 +72,13 @@ void check_pdb_matches_system(const std::vector<PdbAtom>& atoms, const std::vect
         const double expected = element_mass(atoms[i].element);
         if (expected == 0.0) continue;  // blank or unusual element column: nothing to check
         PITA_CHECK(std::abs(masses[i] - expected) < 0.5,
-                   "[molecule] PDB atom {} ({} {}{} '{}', element {}) is not the System's "
-                   "particle {}: got mass {} amu in '{}'; expected about {} amu. The atom order "
-                   "of the PDB must be the System's; pass the PDB the System was made from.",
+                   "[molecule] PDB atom {} ({} {}{} '{}', element {}) of '{}' is not the "
+                   "System's particle {}: got mass {} amu in '{}'; expected about {} amu. The "
+                   "atom order of the PDB must be the System's; pass the PDB the System was made "
+                   "from.",
                    i + 1, atoms[i].residue_name, atoms[i].chain, atoms[i].residue_number,
-                   atoms[i].name, atoms[i].element, i, masses[i], p.system.string(), expected);
+                   atoms[i].name, atoms[i].element, p.pdb.string(), i, masses[i], p.system.string(),
+                   expected);
     }
 }
 
@@ -94,13 +96,14 @@ Molecule::Molecule(MoleculeParams params)
     PITA_CHECK(params_.engine == "force_field" || params_.engine == "openmm",
                "[molecule] engine: got '{}'; expected force_field or openmm.", params_.engine);
     PITA_CHECK_AS(IoError, std::filesystem::is_regular_file(params_.system),
-                  "[molecule] System XML not found: got '{}'; expected an OpenMM System XML. "
+                  "[molecule] System XML not found (energy.system): got '{}'; expected an OpenMM "
+                  "System XML. "
                   "Paths are relative to the working directory; make one with "
                   "scripts/make_openmm_system.py.",
                   params_.system.string());
     PITA_CHECK_AS(IoError, std::filesystem::is_regular_file(params_.pdb),
-                  "[molecule] PDB file not found: got '{}'; expected the structure the System was "
-                  "made from. Paths are relative to the working directory.",
+                  "[molecule] PDB file not found (energy.pdb): got '{}'; expected the structure "
+                  "the System was made from. Paths are relative to the working directory.",
                   params_.pdb.string());
     PITA_CHECK(params_.initial_noise >= 0,
                "[molecule] initial_noise: got {}; expected >= 0 (normalised units).",

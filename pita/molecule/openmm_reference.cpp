@@ -99,8 +99,17 @@ EnergyAndForce OpenMMReference::evaluate(const at::Tensor& x_in, int force_index
 
 at::Tensor OpenMMReference::minimize(const at::Tensor& x_in, double tolerance) {
     const int64_t n = n_particles();
-    impl_->context->setPositions(to_vec3(x_in, n));
-    OpenMM::LocalEnergyMinimizer::minimize(*impl_->context, tolerance);
+    try {
+        impl_->context->setPositions(to_vec3(x_in, n));
+        OpenMM::LocalEnergyMinimizer::minimize(*impl_->context, tolerance);
+    } catch (const OpenMM::OpenMMException& e) {
+        // E.g. "Particle coordinate is nan": a structure or parameter that gives no finite energy.
+        throw NumericalError(fmt::format(
+            "[openmm] energy minimisation failed: {}. The starting structure or the System's "
+            "parameters give no finite energy; check the PDB and the System XML (regenerate it "
+            "with scripts/make_openmm_system.py).",
+            e.what()));
+    }
     // Keep the State alive: getPositions() returns a reference into it.
     const OpenMM::State state = impl_->context->getState(OpenMM::State::Positions);
     const auto& out = state.getPositions();

@@ -1,7 +1,9 @@
 #include "pita/molecule/openmm_system.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <map>
@@ -13,6 +15,7 @@
 
 #include <OpenMM.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "pita/core/error.h"
 
@@ -179,10 +182,58 @@ void check_system(const OpenMM::System& system, const std::string& source) {
     out.throw_if_any();
 }
 
+/// OpenMM's XML reader takes a non-numeric attribute ("abc") as 0 and "nan" as NaN, and it
+/// accepts a file cut short inside its last force: each gives a System with other parameters
+/// than the file meant. This pass refuses them before OpenMM reads the file.
+void check_xml_text(const std::string& xml, const std::string& source) {
+    std::size_t end = xml.find_last_not_of(" \t\r\n");
+    const std::string closing = "</System>";
+    PITA_CHECK_AS(IoError,
+                  end != std::string::npos && end + 1 >= closing.size() &&
+                      xml.compare(end + 1 - closing.size(), closing.size(), closing) == 0,
+                  "[openmm_system] '{}' does not end with </System>: got a file cut short (or "
+                  "not a System XML). {}",
+                  source, kRegenerate);
+    // Elements whose attributes are all numbers (particle indices and force parameters).
+    static const std::set<std::string> numeric = {
+        "Particle", "Bond", "Angle", "Torsion", "Exception", "Constraint", "A", "B", "C"};
+    std::vector<std::string> problems;
+    int line = 1;
+    for (std::size_t i = 0; i < xml.size() && problems.size() < 5; ++i) {
+        if (xml[i] == '\n') ++line;
+        if (xml[i] != '<') continue;
+        std::size_t j = i + 1;
+        while (j < xml.size() && std::isalnum(static_cast<unsigned char>(xml[j]))) ++j;
+        const std::string name = xml.substr(i + 1, j - i - 1);
+        const std::size_t close = xml.find('>', j);
+        if (close == std::string::npos || !numeric.count(name)) continue;
+        const std::string attrs = xml.substr(j, close - j);
+        for (std::size_t q = attrs.find('"'); q != std::string::npos && problems.size() < 5;) {
+            const std::size_t q2 = attrs.find('"', q + 1);
+            if (q2 == std::string::npos) break;
+            const std::size_t eq = attrs.rfind('=', q);
+            const std::size_t key_start = attrs.find_last_of(" \t\n", eq) + 1;
+            const std::string key = attrs.substr(key_start, eq - key_start);
+            const std::string value = attrs.substr(q + 1, q2 - q - 1);
+            char* stop = nullptr;
+            const double v = std::strtod(value.c_str(), &stop);
+            if (value.empty() || stop != value.c_str() + value.size() || !std::isfinite(v))
+                problems.push_back(
+                    fmt::format("line {}: <{}> attribute {}: got '{}'; expected a "
+                                "finite number",
+                                line, name, key, value));
+            q = attrs.find('"', q2 + 1);
+        }
+    }
+    PITA_CHECK_AS(IoError, problems.empty(), "[openmm_system] '{}': {}. {}", source,
+                  fmt::join(problems, "; "), kRegenerate);
+}
+
 }  // namespace
 
 std::unique_ptr<OpenMM::System> parse_openmm_system(const std::string& xml,
                                                     const std::string& source) {
+    check_xml_text(xml, source);
     std::unique_ptr<OpenMM::System> system;
     try {
         std::istringstream in(xml);

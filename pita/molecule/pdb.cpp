@@ -58,6 +58,9 @@ std::optional<double> parse_coordinate(const std::string& field) {
     const double value = std::strtod(field.c_str(), &end);
     if (errno != 0 || end != field.c_str() + field.size() || !std::isfinite(value))
         return std::nullopt;
+    // The %8.3f columns hold at most ±9999.999 Å; anything beyond is no PDB coordinate (and a
+    // 1e300 would make every energy non-finite).
+    if (std::abs(value) >= 1e4) return std::nullopt;
     return value;
 }
 
@@ -72,7 +75,8 @@ at::Tensor read_pdb_positions(const std::filesystem::path& path) {
             const std::optional<double> value = parse_coordinate(field);
             PITA_CHECK_AS(IoError, value.has_value(),
                           "[pdb] {} line {} (atom {} '{}'): coordinate {}: got '{}'; expected a "
-                          "finite number (Å) in columns {}-{}. Hint: a NaN or inf coordinate "
+                          "finite number below 10^4 (Å) in columns {}-{}. Hint: a NaN or inf "
+                          "coordinate "
                           "comes from a failed minimisation or an overflowed trajectory frame; "
                           "start from the PDB the System was made from.",
                           path.string(), line_number, trimmed_field(line, 6, 5),

@@ -52,8 +52,18 @@ ReplayBuffer make_buffer(const Energy& energy, const at::Tensor& samples, double
                "[data] '{}': {} of {} samples have a non-finite energy or force under {} (first: "
                "row {}). Were they drawn from this target?",
                source, bad.count, x.size(0), energy.name(), bad.first);
+    // In the training dtype (float32 by default) a finite float64 energy or force can overflow.
+    const at::Tensor bx = x.to(options);
+    const at::Tensor log_p = (-e / temperature).to(options);
+    const at::Tensor grad_log_p = (f / temperature).to(options);
+    const RowFailures overflow = failing_rows(finite_rows({bx, log_p, grad_log_p}));
+    PITA_CHECK(overflow.count == 0,
+               "[data] '{}': {} of {} samples have coordinates, energies or forces beyond the "
+               "range of {} (first: row {}). Were they drawn from this target?",
+               source, overflow.count, x.size(0), c10::toString(options.dtype().toScalarType()),
+               overflow.first);
     ReplayBuffer buffer(temperature, beta, max_length, provenance);
-    buffer.add(x.to(options), (-e / temperature).to(options), (f / temperature).to(options));
+    buffer.add(bx, log_p, grad_log_p);
     return buffer;
 }
 

@@ -46,6 +46,7 @@ class Totals:
         self.tried = 0
         self.clean_errors = 0
         self.accepted = 0
+        self.accepted_cases = []
         self.crashes = []
         self.hangs = []
         self.unnamed = []
@@ -90,6 +91,7 @@ def judge(totals, label, code, output, must_name, out_dir=None):
         return
     if code == 0:
         totals.accepted += 1
+        totals.accepted_cases.append(label)
         return
     if must_name and not any(n in output for n in must_name):
         totals.unnamed.append(f"{label} (expected one of {must_name}): {what}")
@@ -367,6 +369,7 @@ def main():
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per case")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", choices=["keys", "npy", "molecule", "checkpoints"], default=None)
+    ap.add_argument("--verbose", action="store_true", help="also list the cases accepted as valid")
     args = ap.parse_args()
     pita = os.path.abspath(args.pita)
     rng = random.Random(args.seed)
@@ -390,6 +393,9 @@ def main():
                     print(f"[fuzz] {part}: {totals.tried - before} cases", flush=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if args.verbose:
+        for label in sorted(totals.accepted_cases):
+            print(f"ACCEPTED: {label}")
     for title, items in [("CRASH", totals.crashes), ("HANG", totals.hangs),
                          ("UNNAMED", totals.unnamed), ("LEFTOVER", totals.leftovers)]:
         for item in items:

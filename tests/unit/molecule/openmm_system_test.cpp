@@ -68,9 +68,10 @@ std::vector<BadSystem> bad_systems() {
         {"custom_gb_particle_missing",
          remove_first_line(xml, "<Particle param1="),
          {"(CustomGBForce) particles: got 21; expected the System's 22", hint}},
-        {"mass_nan",
-         edit_first_line(xml, "<Particle mass=", "mass=\"1.008\"", "mass=\"nan\""),
-         {"particle 0 mass: got nan", hint}},
+        // (A NaN mass is refused earlier, by the text pass: UnreadableXml... below.)
+        {"mass_negative",
+         edit_first_line(xml, "<Particle mass=", "mass=\"1.008\"", "mass=\"-1\""),
+         {"particle 0 mass: got -1", hint}},
     };
 }
 
@@ -132,6 +133,10 @@ TEST_F(OpenMMSystem, UnreadableXmlMissingAttributesAndUnknownForcesAreIoErrors) 
         {"truncated", xml.substr(0, xml.size() / 2)},
         {"empty", ""},
         {"not_xml", "this is not a System\n"},
+        // OpenMM's reader takes these as 0, NaN and a System without its last forces.
+        {"non_numeric_k", edit_first_line(xml, "<Bond ", "k=\"265265.6\"", "k=\"abc\"")},
+        {"nan_length", edit_first_line(xml, "<Bond ", "d=\".1522\"", "d=\"nan\"")},
+        {"cut_after_an_element", xml.substr(0, xml.find("</Forces>"))},
     };
     for (const auto& [name, text] : cases) {
         SCOPED_TRACE(name);

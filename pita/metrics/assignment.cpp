@@ -1,16 +1,32 @@
 #include "pita/metrics/assignment.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <limits>
+
+#include "pita/core/error.h"
 
 namespace pita {
 
 // Shortest augmenting paths with row and column potentials u, v (reduced costs C − u − v ≥ 0).
 // Rows are inserted one at a time; index 0 is a sentinel column holding the row being inserted,
 // and rows and columns are 1-based.
+//
+// Termination: each pass of the inner loop marks one more column used and stops at a free one,
+// so a row costs at most n passes — provided every unused column has a finite reduced cost to
+// advance to. A row of NaN or ∞ costs has none: col1 stayed the sentinel 0 and the loop spun on
+// it forever. Hence the finiteness check up front (O(n²) against the O(n³) solve) and the
+// assertion in the loop.
 std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n_int) {
     const auto n = static_cast<std::size_t>(n_int);
+    PITA_CHECK(n_int >= 0 && cost.size() == n * n,
+               "[metrics] assignment: the cost matrix has {} entries; expected {} × {}.",
+               cost.size(), n_int, n_int);
+    for (std::size_t k = 0; k < cost.size(); ++k)
+        PITA_CHECK_AS(NumericalError, std::isfinite(cost[k]),
+                      "[metrics] assignment: cost entry ({}, {}) is {}; expected a finite cost.",
+                      k / n, k % n, cost[k]);
     const double inf = std::numeric_limits<double>::infinity();
     std::vector<double> u(n + 1, 0.0);
     std::vector<double> v(n + 1, 0.0);
@@ -48,6 +64,8 @@ std::vector<int> min_cost_assignment(const std::vector<double>& cost, int n_int)
                     min_to[col] -= delta;
                 }
             }
+            PITA_ASSERT(col1 != 0, "assignment: no column reachable from row {} (reduced costs {})",
+                        row, delta);
             col0 = col1;
         } while (row_of[col0] != 0);
         do {  // augment along the recorded path

@@ -133,6 +133,14 @@ double equivariant_w2(const at::Tensor& x_gen, const at::Tensor& x_ref) {
     const at::Tensor r = cpu_double(x_ref, "equivariant W2 (reference)");
     PITA_CHECK(g.size(1) == r.size(1) && g.size(2) == r.size(2),
                "[metrics] equivariant W2: configuration shapes differ.");
+    // The generated set drops broken rows (they are counted by the caller); a broken reference
+    // is bad input, named here rather than as a NaN cost deep inside the alignment.
+    const at::Tensor bad_ref = at::nonzero(~at::isfinite(r).flatten(1).all(1));
+    PITA_CHECK_AS(NumericalError, bad_ref.numel() == 0,
+                  "[metrics] equivariant W2: reference configuration {} has a non-finite "
+                  "coordinate; expected finite reference samples. Check the reference's "
+                  "samples.npy.",
+                  bad_ref.numel() > 0 ? bad_ref[0][0].item<int64_t>() : -1);
     PITA_CHECK_AS(NumericalError, g.size(0) > 0,
                   "[metrics] equivariant W2: no generated configuration is finite.");
     const int64_t n_gen = g.size(0);

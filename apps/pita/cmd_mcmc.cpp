@@ -1,7 +1,11 @@
 // `pita mcmc CONFIG [key=value ...]`: samples of a target at one temperature (batched MALA) or a
 // ladder (parallel tempering), with the statistics a user needs to trust them.
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -23,11 +27,19 @@ namespace pita::cli {
 
 namespace {
 
+// NaN (an error bar that cannot be estimated) is written as JSON null, with the note saying why.
 nlohmann::json estimate_json(const MeanEstimate& m) {
-    return {{"mean", m.mean},
-            {"standard_error", m.standard_error},
-            {"stddev", m.stddev},
-            {"tau", m.tau}};
+    nlohmann::json j = {{"mean", m.mean},
+                        {"standard_error", m.standard_error},
+                        {"stddev", m.stddev},
+                        {"tau", m.tau}};
+    if (!m.note.empty()) j["note"] = m.note;
+    return j;
+}
+
+/// `value` with `precision` decimals, or "n/a" where it could not be estimated (NaN).
+std::string number_or_na(double value, int precision) {
+    return std::isnan(value) ? std::string("n/a") : fmt::format("{:.{}f}", value, precision);
 }
 
 }  // namespace
@@ -122,11 +134,18 @@ int run_mcmc(const CommonArgs& args) {
     const auto out_dtype = save_dtype == "float32" ? at::kFloat : at::kDouble;
     fmt::print("\n{:>8} {:>9} {:>10} {:>8} {:>16} {:>18} {:>9} {:>8}\n", "T", "samples", "step",
                "accept", "<E> ± se", "T_conf ± se", "tau(E)", "ESS");
+    std::vector<std::string> notes;  // printed under the table
     for (const TemperatureSamples& t : result.per_temperature) {
         const std::string sub = temperature_dir(t.temperature);
         std::filesystem::create_directories(dir.path(sub));
         write_npy(dir.path(sub + "/samples.npy"), t.x.to(out_dtype));
         write_npy(dir.path(sub + "/energies.npy"), t.energy.to(at::kDouble));
+        nlohmann::json tau = {{"tau_kept_samples", t.energy_tau.tau},
+                              {"tau_steps", t.energy_tau.tau * static_cast<double>(pt.thin)},
+                              {"window", t.energy_tau.window},
+                              {"converged", t.energy_tau.converged},
+                              {"effective_samples", t.energy_tau.effective_samples}};
+        if (!t.energy_tau.note.empty()) tau["reason"] = t.energy_tau.note;
         stats["temperatures"].push_back(
             {{"temperature", t.temperature},
              {"samples", t.x.size(0)},
@@ -136,20 +155,21 @@ int run_mcmc(const CommonArgs& args) {
              {"step_size", t.step_size},
              {"energy", estimate_json(t.mean_energy)},
              {"configurational_temperature", estimate_json(t.configurational_temperature)},
-             {"energy_autocorrelation",
-              {{"tau_kept_samples", t.energy_tau.tau},
-               {"tau_steps", t.energy_tau.tau * static_cast<double>(pt.thin)},
-               {"window", t.energy_tau.window},
-               {"converged", t.energy_tau.converged},
-               {"effective_samples", t.energy_tau.effective_samples}}}});
+             {"energy_autocorrelation", tau}});
         fmt::print(
-            "{:>8g} {:>9} {:>10.3e} {:>8.3f} {:>9.3f} ± {:<6.3f} {:>10.4f} ± {:<6.4f} "
-            "{:>9.2f} {:>8.0f}\n",
+            "{:>8g} {:>9} {:>10.3e} {:>8.3f} {:>9.3f} ± {:<6} {:>10.4f} ± {:<6} {:>9} {:>8}\n",
             t.temperature, t.x.size(0), t.step_size, t.acceptance, t.mean_energy.mean,
-            t.mean_energy.standard_error, t.configurational_temperature.mean,
-            t.configurational_temperature.standard_error, t.energy_tau.tau,
-            t.energy_tau.effective_samples);
+            number_or_na(t.mean_energy.standard_error, 3), t.configurational_temperature.mean,
+            number_or_na(t.configurational_temperature.standard_error, 4),
+            number_or_na(t.energy_tau.tau, 2), number_or_na(t.energy_tau.effective_samples, 0));
+        for (const std::string& note :
+             {t.energy_tau.note, t.mean_energy.note, t.configurational_temperature.note}) {
+            const std::string line = fmt::format("T = {:g}: {}", t.temperature, note);
+            if (!note.empty() && std::find(notes.begin(), notes.end(), line) == notes.end())
+                notes.push_back(line);
+        }
     }
+    for (const std::string& line : notes) fmt::print("note: {}\n", line);
     write_json(dir.path("mcmc.json"), stats);
     fmt::print("\n{} target-energy evaluations in {:.1f} s; outputs in {}/\n",
                result.energy_evaluations, result.seconds, dir.root());

@@ -52,6 +52,26 @@ TEST_F(CliTest, McmcWritesSamplesStatisticsAndRunRecord) {
     EXPECT_EQ(run["config"]["mcmc"]["step_size"], 1e-4);  // defaults are recorded too
 }
 
+TEST_F(CliTest, McmcWithFourSamplesPerChainGivesNoErrorBarAndIsNotConverged) {
+    // kTinyMcmc keeps 4 chains × 4 samples: this used to print "± 0.000", τ 1e-12, ESS 1.6e13
+    // and write "converged": true.
+    const std::string cfg = write_config(kTinyMcmc);
+    const Outcome o = run_pita("mcmc " + cfg + " --out " + (dir_ / "m").string());
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const nlohmann::json stats = nlohmann::json::parse(std::ifstream(dir_ / "m/mcmc.json"));
+    for (const nlohmann::json& t : stats["temperatures"]) {
+        const nlohmann::json& tau = t["energy_autocorrelation"];
+        EXPECT_EQ(tau["converged"], false);
+        EXPECT_THAT(tau["reason"].get<std::string>(), HasSubstr("4 samples per chain"));
+        EXPECT_TRUE(tau["effective_samples"].is_null()) << tau;
+        EXPECT_TRUE(t["energy"]["standard_error"].is_null()) << t["energy"];
+        EXPECT_TRUE(t["configurational_temperature"]["standard_error"].is_null());
+        EXPECT_THAT(t["energy"]["note"].get<std::string>(), HasSubstr("4 samples per chain"));
+    }
+    EXPECT_THAT(o.output, ::testing::Not(HasSubstr("± 0.000")));
+    EXPECT_THAT(o.output, HasSubstr("note: T = 1: only 4 samples per chain"));
+}
+
 TEST_F(CliTest, SameSeedGivesIdenticalSamples) {
     const std::string cfg = write_config(kTinyMcmc);
     ASSERT_EQ(run_pita("mcmc " + cfg + " --out " + (dir_ / "a").string()).exit_code, 0);

@@ -43,6 +43,37 @@ void print_metrics_table(const nlohmann::json& temperatures) {
                    m["configurational_temperature"]["value"].get<double>(),
                    m["configurational_temperature"]["standard_error"].get<double>());
     }
+    print_sample_warnings(temperatures);
+}
+
+void print_sample_warnings(const nlohmann::json& temperatures) {
+    for (const auto& m : temperatures) {
+        const std::string where = fmt::format("T = {:g} ({})", m["temperature"].get<double>(),
+                                              m["source"].get<std::string>());
+        const int64_t total = m["samples"].get<int64_t>();
+        auto count = [&](const char* key) { return m.value(key, int64_t{0}); };
+        if (const int64_t n = count("non_finite_samples"); n > 0)
+            fmt::print(
+                "warning: {}: {} of {} samples have a non-finite coordinate; every metric "
+                "leaves them out ({} used).\n",
+                where, n, total, count("samples_used"));
+        if (const int64_t n = count("energies_disagreeing_with_samples"); n > 0)
+            fmt::print(
+                "warning: {}: the energies given with the samples (energies.npy) are "
+                "finite for {} samples whose coordinates are not: they do not belong to "
+                "these samples, or were written before the samples broke.\n",
+                where, n);
+        if (const int64_t n = count("outlier_samples"); n > 0) {
+            const auto& d = m["outlier_details"];
+            fmt::print(
+                "warning: {}: {} of {} samples are outliers ({} extend beyond {:.3g}, "
+                "the largest to {:.3g}; {} have an energy above {:.6g}). They are kept in "
+                "the metrics, which they may dominate.\n",
+                where, n, total, d["beyond_extent_limit"].get<int64_t>(),
+                d["extent_limit"].get<double>(), d["largest_extent"].get<double>(),
+                d["above_energy_limit"].get<int64_t>(), d["energy_limit"].get<double>());
+        }
+    }
 }
 
 }  // namespace pita::cli

@@ -40,7 +40,12 @@ std::optional<std::string> reference_directory(const std::string& reference_root
 /// {"reference": dir, "energy_w1", "energy_w2", "energy_mean_gap", "distance_w2",
 /// "equivariant_w2" (particle systems) or "torsion_w1", "torsion_w2", "torsion_torus_w2"
 /// (peptides), "reference_mean_energy"}; always: {"samples", "mean_energy",
-/// "non_finite_energies", "configurational_temperature": {value, standard_error, estimator:
+/// "non_finite_samples" (rows with a non-finite coordinate), "non_finite_energies",
+/// "energies_disagreeing_with_samples" (finite energies given for non-finite rows),
+/// "samples_used" (rows with finite coordinates and energy: the only ones any metric sees),
+/// "outlier_samples" and "outlier_details" (finite rows far outside the typical extent or
+/// energy: kept in the metrics, flagged; evaluation.cpp says why and how),
+/// "configurational_temperature": {value, standard_error, estimator:
 /// "virial" ⟨Σ(x_i − x̄)·∇_iE⟩/dof, or for peptides "rugh" ⟨|∇E|²⟩/⟨∇²E⟩}, and
 /// "energy_evaluations" (the force evaluations the configurational temperature needed; they are
 /// the metrics' own, never counted as the sampler's)}; for peptides also "torsion_names" and

@@ -62,6 +62,10 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
         data.error("samples",
                    "missing: expected the path of a .npy file of samples, e.g. "
                    "runs/<mcmc run>/T4/samples.npy (from `pita mcmc`).");
+    else if (!std::filesystem::is_regular_file(samples_path))
+        data.error("samples", fmt::format("file not found: got '{}' (relative paths are taken "
+                                          "from the current directory, {}).",
+                                          samples_path, std::filesystem::current_path().string()));
     const double temperature = data.get_double("temperature", 0.0, Bounds::at_least(0));
     if (!(temperature > 0))
         data.error("temperature", fmt::format("missing or out of range: got {}; expected the "

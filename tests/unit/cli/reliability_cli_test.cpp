@@ -64,6 +64,8 @@ class ReliabilityCliTest : public pita::testing::ScratchDirTest {
 // 3. Every backbone the config accepts builds what it names, end to end: `pita train` records
 // the network it built in run.json, and `pita run --check` names it.
 TEST_F(ReliabilityCliTest, Finding3EveryBackboneBuildsWhatItNames) {
+    if (PITA_SANITIZED != 0)
+        GTEST_SKIP() << "whole runs: minutes under ASan; run in the Release build";
     const fs::path samples = make_samples();
     // A config without backbone-specific keys, so that each backbone's own keys come from the
     // command line (and the tiny run's model section holds only backbone-neutral keys too).
@@ -99,6 +101,8 @@ TEST_F(ReliabilityCliTest, Finding3EveryBackboneBuildsWhatItNames) {
 // 4 and 5. A run's stage checkpoints anneal with `pita anneal`, and a resume refuses a changed
 // model option (the whole resolved config is compared and recorded).
 TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreRefused) {
+    if (PITA_SANITIZED != 0)
+        GTEST_SKIP() << "whole runs: minutes under ASan; run in the Release build";
     const fs::path run = dir_ / "run";
     const Outcome o = run_pita(tiny_run("--out " + run.string()));
     ASSERT_EQ(o.exit_code, 0) << o.output;
@@ -119,6 +123,8 @@ TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreR
 
 // 6. One owner per output directory.
 TEST_F(ReliabilityCliTest, Finding6ARunDirectoryHasOneOwner) {
+    if (PITA_SANITIZED != 0)
+        GTEST_SKIP() << "whole runs: minutes under ASan; run in the Release build";
     const fs::path out = dir_ / "run";
     // Held by another process: refused, naming its PID.
     fs::create_directories(out);
@@ -153,6 +159,8 @@ TEST_F(ReliabilityCliTest, Finding6ARunDirectoryHasOneOwner) {
 
 // 6. Two runs started at once into one directory: exactly one runs, the other is refused.
 TEST_F(ReliabilityCliTest, Finding6TwoRunsAtOnceDoNotMix) {
+    if (PITA_SANITIZED != 0)
+        GTEST_SKIP() << "whole runs: minutes under ASan; run in the Release build";
     const fs::path out = dir_ / "run";
     const std::string cmd = std::string(PITA_BINARY) + " " + tiny_run("--out " + out.string());
     const Outcome both = run_command("(" + cmd + " seed=1 > " + (dir_ / "a.log").string() +
@@ -176,6 +184,8 @@ TEST_F(ReliabilityCliTest, Finding6TwoRunsAtOnceDoNotMix) {
 // 7. A write that fails part-way (a full disk; here a file-size limit, which fails writes the
 // same way) is a clean error that leaves no temporary file, and the run resumes.
 TEST_F(ReliabilityCliTest, Finding7AFailedCheckpointWriteIsACleanErrorAndResumes) {
+    if (PITA_SANITIZED != 0)
+        GTEST_SKIP() << "whole runs: minutes under ASan; run in the Release build";
     const fs::path samples = make_samples();
     const fs::path out = dir_ / "train";
     // 64 KiB: the CSV log and run.json fit, a training checkpoint (~300 KiB) does not.

@@ -29,6 +29,7 @@
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
 #include "pita/model/backbone_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/trainer_config.h"
@@ -136,8 +137,10 @@ int run_anneal(const CommonArgs& args) {
     write_anneal_diagnostics(dir.path("anneal/diagnostics.csv"), r.stats);
     const std::string sub = temperature_dir(t_target);
     std::filesystem::create_directories(dir.path(sub));
-    write_npy(dir.path(sub + "/samples.npy"), r.x.to(at::kFloat).cpu());
-    write_npy(dir.path(sub + "/energies.npy"), r.energy.cpu());
+    write_sample_set(dir.path(sub), r.x, r.energy);
+    if (r.x_before_relaxation.defined())
+        write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
+                         r.energy_before_relaxation);
     write_json(dir.path("anneal.json"), summary);
     const nlohmann::json& evaluations = summary["energy_evaluations"];
     const nlohmann::json& sde = summary["sde"];

@@ -25,6 +25,7 @@
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
 #include "pita/pipeline/evaluation.h"
 
 namespace pita::cli {
@@ -136,8 +137,7 @@ int run_evaluate(const EvaluateArgs& args) {
     out["reference"] = reference_root;
     out["sampler_energy_evaluations"] = sampler_evaluations(root);
     const int64_t before = energy->evaluations();
-    for (const SampleSet& set : sets) {
-        const fs::path dir = root / set.relative_dir;
+    auto score = [&](const fs::path& dir, double temperature, const std::string& relative) {
         // As stored (float32 samples, as `pita run` scores them), so both give the same numbers.
         const at::Tensor x = read_npy((dir / "samples.npy").string());
         const at::Tensor e = fs::exists(dir / "energies.npy")
@@ -146,14 +146,25 @@ int run_evaluate(const EvaluateArgs& args) {
         PITA_CHECK_AS(IoError, e.dim() == 1 && e.size(0) == x.size(0),
                       "[evaluate] {}: energies.npy has {} rows for {} samples.", dir.string(),
                       e.numel(), x.size(0));
-        nlohmann::json m = evaluate_samples(
-            *energy, x, e, set.temperature,
-            reference_root.empty() ? std::nullopt
-                                   : reference_directory(reference_root, set.temperature),
-            options);
-        m["temperature"] = set.temperature;
+        nlohmann::json m = evaluate_samples(*energy, x, e, temperature,
+                                            reference_root.empty()
+                                                ? std::nullopt
+                                                : reference_directory(reference_root, temperature),
+                                            options);
+        m["temperature"] = temperature;
+        m["samples_file"] = relative + "/samples.npy";
+        return m;
+    };
+    for (const SampleSet& set : sets) {
+        const fs::path dir = root / set.relative_dir;
+        nlohmann::json m = score(dir, set.temperature, set.relative_dir);
         m["source"] = set.relative_dir;
-        m["samples_file"] = set.relative_dir + "/samples.npy";
+        // What the networks delivered before the relaxation (pita run, pita anneal).
+        if (fs::exists(dir / kBeforeRelaxationDir / "samples.npy")) {
+            const std::string relative = set.relative_dir + "/" + kBeforeRelaxationDir;
+            m["before_relaxation"] = score(dir / kBeforeRelaxationDir, set.temperature, relative);
+            m["before_relaxation"]["source"] = "networks";
+        }
         out["temperatures"].push_back(m);
     }
     out["metric_energy_evaluations"] = energy->evaluations() - before;

@@ -48,6 +48,7 @@
 #include "pita/io/atomic_file.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
 #include "pita/mcmc/parallel_tempering.h"
 #include "pita/model/backbone_factory.h"
 #include "pita/model/energy_model.h"
@@ -390,8 +391,10 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
         bar.finish(fmt::format("min ESS {:.0f}", r.summary["sde"]["min_ess"].get<double>()));
         const std::string sub = temperature_dir(t_to);
         std::filesystem::create_directories(dir.path(sub));
-        write_npy(dir.path(sub + "/samples.npy"), r.x.to(at::kFloat).cpu());
-        write_npy(dir.path(sub + "/energies.npy"), r.energy.cpu());
+        write_sample_set(dir.path(sub), r.x, r.energy);
+        if (r.x_before_relaxation.defined())
+            write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
+                             r.energy_before_relaxation);
         write_anneal_diagnostics(dir.path(sub + "/diagnostics.csv"), r.stats);
         write_json(dir.path(sub + "/anneal.json"), r.summary);
         state.add_evaluations("correction",
@@ -442,11 +445,22 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
             i == 0 ? "data/" + temperature_dir(ladder[i]) : temperature_dir(ladder[i]);
         const at::Tensor x = read_npy(dir.path(sub + "/samples.npy"));
         const at::Tensor e = read_npy(dir.path(sub + "/energies.npy"));
-        nlohmann::json m = evaluate_samples(
-            *energy, x, e, ladder[i], reference_directory(reference_root, ladder[i]), eval_options);
+        const auto reference = reference_directory(reference_root, ladder[i]);
+        nlohmann::json m = evaluate_samples(*energy, x, e, ladder[i], reference, eval_options);
         m["temperature"] = ladder[i];
         m["samples_file"] = sub + "/samples.npy";
         m["source"] = i == 0 ? "mcmc" : "annealed";
+        // What the networks delivered, beside what the relaxation made of it.
+        const std::string raw = sub + "/" + kBeforeRelaxationDir;
+        if (std::filesystem::exists(dir.path(raw + "/samples.npy"))) {
+            nlohmann::json b = evaluate_samples(*energy, read_npy(dir.path(raw + "/samples.npy")),
+                                                read_npy(dir.path(raw + "/energies.npy")),
+                                                ladder[i], reference, eval_options);
+            b["temperature"] = ladder[i];
+            b["samples_file"] = raw + "/samples.npy";
+            b["source"] = "networks";
+            m["before_relaxation"] = b;
+        }
         metrics["temperatures"].push_back(m);
     }
     state.add_seconds("metrics", seconds_since(t_metrics));

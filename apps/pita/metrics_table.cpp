@@ -29,7 +29,7 @@ void add_target_torsions([[maybe_unused]] const Energy& energy,
 void print_metrics_table(const nlohmann::json& temperatures) {
     fmt::print("\n{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>15}\n", "T", "source", "<E>",
                "ref <E>", "E-W2", "dist-W2", "eq/T-W2", "T_conf ± se");
-    for (const auto& m : temperatures) {
+    auto row = [](const nlohmann::json& m) {
         auto num = [&](const char* k, const char* f) {
             return m.contains(k) ? fmt::format(fmt::runtime(f), m[k].get<double>())
                                  : std::string("-");
@@ -42,8 +42,24 @@ void print_metrics_table(const nlohmann::json& temperatures) {
                                                   : num("equivariant_w2", "{:.3f}"),
                    m["configurational_temperature"]["value"].get<double>(),
                    m["configurational_temperature"]["standard_error"].get<double>());
+    };
+    bool any_relaxed = false;
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& m : temperatures) {
+        // "networks": what the SDE and the end correction delivered, before the relaxation.
+        if (m.contains("before_relaxation")) {
+            row(m["before_relaxation"]);
+            all.push_back(m["before_relaxation"]);
+            any_relaxed = true;
+        }
+        row(m);
+        all.push_back(m);
     }
-    print_sample_warnings(temperatures);
+    if (any_relaxed)
+        fmt::print(
+            "(networks: the annealed samples before the relaxation on the target; "
+            "annealed: after it)\n");
+    print_sample_warnings(all);
 }
 
 void print_sample_warnings(const nlohmann::json& temperatures) {

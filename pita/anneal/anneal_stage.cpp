@@ -116,6 +116,8 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         summary["seconds"]["correction"] = seconds_since(t1);
     }
     if (o.relax_steps > 0) {
+        out.x_before_relaxation = (o.sde.particle_system ? remove_mean(x) : x).clone();
+        out.energy_before_relaxation = e.defined() ? e : target.energy(x).to(at::kDouble);
         const auto t1 = std::chrono::steady_clock::now();
         const RelaxationResult rr = relax_on_target(target, t_to, x, o.relax_steps,
                                                     o.relax_step_size, gen, o.relax_adaptation);

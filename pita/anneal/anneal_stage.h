@@ -40,6 +40,12 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& anneal);
 struct AnnealStageResult {
     at::Tensor x;       ///< [N, n, d] samples at T' (mean-free for particle systems)
     at::Tensor energy;  ///< [N] float64 target energies E (not E/T)
+    /// What the networks delivered: the samples after the SDE and the end correction, before the
+    /// relaxation on the true target, and their energies. Undefined when relax_steps = 0 (then
+    /// x is that already). Their energies, where the correction did not compute them, are
+    /// evaluated for reporting only and not counted as the sampler's.
+    at::Tensor x_before_relaxation;
+    at::Tensor energy_before_relaxation;
     std::vector<AnnealStepStats> stats;
     /// γ, drift, SDE/correction/relaxation summaries, target-energy evaluations by phase
     /// ("correction", "relaxation"), seconds by phase, ⟨E⟩: the content of anneal.json.

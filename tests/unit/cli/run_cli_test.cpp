@@ -94,6 +94,22 @@ TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
     EXPECT_EQ(e["temperatures"][0]["source"], "data/T4");
     EXPECT_EQ(e["temperatures"][1]["source"], "T3");
 
+    // What the networks delivered (after the SDE and the end correction, before the 20 MALA
+    // relaxation steps) is kept and scored beside the final samples, by pita run and evaluate.
+    ASSERT_TRUE(low.contains("before_relaxation")) << low.dump();
+    const nlohmann::json& raw = low["before_relaxation"];
+    EXPECT_EQ(raw["source"], "networks");
+    EXPECT_EQ(raw["samples"], 256);
+    EXPECT_TRUE(raw.contains("energy_w2") && raw.contains("distance_w2"));
+    EXPECT_NE(raw["mean_energy"], low["mean_energy"]);  // the relaxation moved the samples
+    EXPECT_FALSE(top.contains("before_relaxation"));    // MCMC data: nothing to relax
+    for (const char* k : {"mean_energy", "energy_w2", "distance_w2", "equivariant_w2"})
+        EXPECT_EQ(e["temperatures"][1]["before_relaxation"][k], raw[k]) << k;
+    const at::Tensor x_raw = pita::read_npy((dir_ / "r/T3/before_relaxation/samples.npy").string());
+    EXPECT_EQ(x_raw.sizes(), x.sizes());
+    EXPECT_TRUE(fs::exists(dir_ / "r/T3/before_relaxation/energies.npy"));
+    EXPECT_THAT(o.output, HasSubstr("networks"));
+
     const Outcome bad = run_command(std::string(PITA_BINARY) + " evaluate " + dir_.string());
     EXPECT_EQ(bad.exit_code, 2) << bad.output;
     EXPECT_THAT(bad.output, HasSubstr("no run.json there"));

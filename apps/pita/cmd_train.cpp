@@ -179,10 +179,10 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     while (trainer.steps() < total_steps) {
         last = trainer.step(buffers, gen);
         const int64_t step = trainer.steps();
-        PITA_CHECK(std::isfinite(last.total.item<double>()),
-                   "[train] the loss became {} at step {}. Lower train.learning_rate or check "
-                   "the dataset; the last checkpoint (step {}) is intact.",
-                   last.total.item<double>(), step, saved_step);
+        PITA_CHECK_AS(NumericalError, std::isfinite(last.total.item<double>()),
+                      "[train] the loss became {} at step {}. Lower train.learning_rate or check "
+                      "the dataset; the last checkpoint (step {}) is intact.",
+                      last.total.item<double>(), step, saved_step);
         if (step % log_every == 0 || step == total_steps) {
             log.append({0, step,
                         buffers[static_cast<std::size_t>(trainer.last_buffer())].temperature(),

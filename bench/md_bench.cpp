@@ -20,9 +20,8 @@
 
 namespace {
 
-std::filesystem::path repo_dir() {
-    return std::filesystem::path(__FILE__).parent_path().parent_path();
-}
+// From the build, not __FILE__: ccache's base_dir makes __FILE__ relative to the build folder.
+std::filesystem::path repo_dir() { return PITA_SOURCE_DIR; }
 
 pita::MoleculeParams aldp_params() {
     pita::MoleculeParams p;

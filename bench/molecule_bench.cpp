@@ -24,10 +24,9 @@
 
 namespace {
 
-/// The repository root, from this file's path (bench/ is one level down).
-std::filesystem::path source_dir() {
-    return std::filesystem::path(__FILE__).parent_path().parent_path();
-}
+/// The repository root, from the build (not __FILE__: ccache's base_dir makes __FILE__ relative
+/// to the build folder).
+std::filesystem::path source_dir() { return PITA_SOURCE_DIR; }
 
 std::string system_xml(const std::string& molecule) {
     return (source_dir() / "data/molecules" / (molecule + ".system.xml")).string();

@@ -92,7 +92,8 @@ TEST_F(ReliabilityCliTest, Finding3EveryBackboneBuildsWhatItNames) {
         ASSERT_EQ(o.exit_code, 0) << kind << "\n" << o.output;
         EXPECT_EQ(json_at(out / "run.json")["model"]["type"], kind);
         const Outcome check =
-            run_pita("run " + run_config.string() + " model.backbone=" + kind + sizes + " --check");
+            run_pita("run " + run_config.string() + " metrics.reference=" + kSource +
+                     "/data/lj13/reference model.backbone=" + kind + sizes + " --check");
         ASSERT_EQ(check.exit_code, 0) << check.output;
         EXPECT_THAT(check.output, HasSubstr(" · " + kind + " (")) << check.output;
     }
@@ -236,7 +237,9 @@ TEST_F(ReliabilityCliTest, Finding9ConfigsThatCannotFitAreRefusedUpFront) {
     EXPECT_EQ(a.exit_code, 2) << a.output;
     EXPECT_THAT(a.output, HasSubstr("anneal.n_samples"));
     // ...and the default configs fit, with the estimate in the plan.
-    const Outcome ok = run_pita("run " + kSource + "/configs/lj13.yaml --check");
+    const Outcome ok =
+        run_pita("run " + kSource + "/configs/lj13.yaml metrics.reference=" + kSource +
+                 "/data/lj13/reference --check");
     EXPECT_EQ(ok.exit_code, 0) << ok.output;
     EXPECT_THAT(ok.output, HasSubstr("memory "));
 }

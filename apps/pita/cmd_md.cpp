@@ -290,7 +290,7 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
         plan.n_frames, plan.steps_per_frame, settings.seed, threads, threads == 1 ? "" : "s",
         settings.device.str(), dir.root(), resuming ? " (resumed)" : "");
 
-    at::Generator gen = make_generator(settings.seed);
+    at::Generator gen = make_generator(settings.seed, settings.device);
     MdProgress run;
     if (resuming) {
         run = load_progress(checkpoint_path, rex, gen);

@@ -303,7 +303,8 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
     if (!state.done.count("data")) {
         const auto t0 = std::chrono::steady_clock::now();
         ParallelTempering sampler(*energy, mala, pt);
-        at::Generator mcmc_gen = make_generator(settings.seed ^ 0xD1B54A32D192ED03ULL);
+        at::Generator mcmc_gen =
+            make_generator(settings.seed ^ 0xD1B54A32D192ED03ULL, settings.device);
         at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
         const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
                                   .to(settings.device, at::kDouble);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/mcmc/mean_free.h"
 
 namespace pita {
@@ -40,6 +41,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
                     const AnnealOptions& o, at::TensorOptions tensor_options, at::Generator& gen,
                     const AnnealProgress& progress) {
     check(o);
+    require_generator_on(gen, tensor_options.device(), "anneal");
     const int64_t n = o.n_samples;
     const double gamma = o.gamma;
     const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;

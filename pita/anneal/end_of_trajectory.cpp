@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/mcmc/mala.h"
 
 namespace pita {
@@ -15,6 +16,7 @@ CorrectionResult correct_to_target(const Energy& target, double temperature,
                                    const at::Tensor& log_weight, ResamplingScheme scheme,
                                    double clamp_quantile, at::Generator& gen) {
     PITA_CHECK(temperature > 0, "[anneal] target temperature: got {}; expected > 0.", temperature);
+    require_generator_on(gen, x.device(), "end-of-trajectory correction");
     const int64_t before = target.evaluations();
     const at::Tensor e = target.energy(x).to(at::kDouble);
     const at::Tensor u = model.energy(x, 0.0).to(at::kDouble);
@@ -36,6 +38,7 @@ RelaxationResult relax_on_target(const Energy& target, double temperature, const
                                  int64_t steps, double initial_step_size, at::Generator& gen,
                                  RelaxationStepAdaptation adaptation) {
     PITA_CHECK(steps >= 0, "[anneal] relaxation steps: got {}; expected >= 0.", steps);
+    require_generator_on(gen, x.device(), "relaxation");
     const int64_t before = target.evaluations();
     // Samples with a non-finite energy (an SDE blow-up the correction did not remove) cannot
     // start a chain; they are kept as they are and reported through their energy.

@@ -24,6 +24,17 @@ at::Generator make_generator(uint64_t seed, c10::Device device) {
                     device.str(), device.str()));
 }
 
+void require_generator_on(const at::Generator& gen, c10::Device device, const char* who) {
+    const c10::Device g = gen.device();
+    const bool same = g.type() == device.type() &&
+                      (!g.has_index() || !device.has_index() || g.index() == device.index());
+    PITA_CHECK(same,
+               "[{}] the random generator is on {}, the state on {}; expected both on one "
+               "device. Make the generator for the state's device: make_generator(seed, "
+               "device) (pita/core/rng.h).",
+               who, g.str(), device.str());
+}
+
 uint64_t draw_seed() {
     std::random_device rd;
     return (static_cast<uint64_t>(rd()) << 32U) ^ static_cast<uint64_t>(rd());

@@ -11,6 +11,16 @@ namespace pita {
 /// @throws ConfigError when the device type has no generator in this LibTorch build.
 at::Generator make_generator(uint64_t seed, c10::Device device = c10::Device(c10::kCPU));
 
+/// The device policy of every sampler: its noise is drawn on the device of the state it moves,
+/// from a generator made for that device (make_generator(seed, device)); host-side decisions
+/// (replica swaps, the training buffer) draw on the generator's device and copy the numbers back.
+/// Each sampler calls this before its first draw, so that a generator of another device is one
+/// clear error naming both instead of an ATen failure deep inside a step.
+/// @param who  the sampler, for the message ("mala", "langevin", "anneal", ...)
+/// @throws ConfigError when `gen` belongs to another device than `device` (a CUDA device without
+///         an index matches every CUDA generator)
+void require_generator_on(const at::Generator& gen, c10::Device device, const char* who);
+
 /// A seed from the operating system's entropy, for runs that were given none (record it!).
 uint64_t draw_seed();
 

@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/mcmc/mean_free.h"
 
 namespace pita {
@@ -256,6 +257,7 @@ at::Tensor Mala::drift(const at::Tensor& force, const at::Tensor& delta3,
 }
 
 at::Tensor Mala::step(ChainState& s, at::Generator& gen, bool adapt) {
+    require_generator_on(gen, s.x.device(), "mala");
     const auto opts = s.x.options();
     const int64_t c = n_chains();
     at::Tensor delta = at::empty({c}, at::kDouble);

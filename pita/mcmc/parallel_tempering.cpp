@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 
 namespace pita {
 
@@ -98,6 +99,7 @@ void ParallelTempering::swap_round(ChainState& s, at::Generator& gen, int64_t ro
 
 McmcResult ParallelTempering::run(const at::Tensor& x0, at::Generator& gen,
                                   const McmcProgress& progress) {
+    require_generator_on(gen, x0.device(), "parallel_tempering");
     const auto start = std::chrono::steady_clock::now();
     const int64_t evals_before = energy_.evaluations();
     const int64_t k_count = static_cast<int64_t>(options_.temperatures.size());

@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/core/units.h"
 
 namespace pita {
@@ -37,6 +38,7 @@ MdState LangevinMiddle::start(const at::Tensor& x, at::Generator& gen) const {
 
 MdState LangevinMiddle::start(const at::Tensor& x, const at::Tensor& temperatures,
                               at::Generator& gen) const {
+    require_generator_on(gen, x.device(), "langevin");
     PITA_CHECK(x.dim() == 3 && x.size(1) == energy_.n_particles() && x.size(2) == 3,
                "[langevin] positions: got shape [{}]; expected [replicas, {}, 3].",
                fmt::join(x.sizes(), ", "), energy_.n_particles());
@@ -59,6 +61,7 @@ MdState LangevinMiddle::start(const at::Tensor& x, const at::Tensor& temperature
 }
 
 void LangevinMiddle::run(MdState& s, int64_t n_steps, at::Generator& gen) const {
+    require_generator_on(gen, s.x.device(), "langevin");
     const double h = options_.step_size;
     const double a = std::exp(-options_.friction * h);
     const at::Tensor inv_mass = inv_mass_.to(s.x.device());

@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/core/units.h"
 
 namespace pita {
@@ -62,7 +63,10 @@ void ReplicaExchange::exchange(MdState& s, at::Generator& gen) {
     parity_ = 1 - parity_;
     const int64_t n_pairs = (n_temps - 1 - first + 1) / 2;  // k = first, first+2, ... < n_temps−1
     if (n_pairs <= 0) return;
-    const at::Tensor uniform = at::rand({n_pairs * n_chains_}, gen, at::kDouble);
+    // Drawn on the generator's device (the state's, rng.h), decided on the host.
+    const at::Tensor uniform =
+        at::rand({n_pairs * n_chains_}, gen, at::TensorOptions(at::kDouble).device(gen.device()))
+            .cpu();
     const double* rp = uniform.data_ptr<double>();
 
     std::vector<int64_t> source(static_cast<size_t>(n_replicas()));

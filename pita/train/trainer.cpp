@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include "pita/core/error.h"
+#include "pita/core/rng.h"
 #include "pita/mcmc/mean_free.h"
 #include "pita/train/ema.h"
 #include "pita/train/random_rotation.h"
@@ -58,9 +59,12 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
     Impl& m = *impl_;
     std::size_t k = buffers.size() - 1;
     if (m.options.train_on == TrainOn::AllBuffers && buffers.size() > 1) {
-        k = static_cast<std::size_t>(
-            at::randint(static_cast<int64_t>(buffers.size()), {1}, gen, at::kLong).item<int64_t>());
+        // On the generator's device (rng.h): a CPU draw would refuse a CUDA generator.
+        k = static_cast<std::size_t>(at::randint(static_cast<int64_t>(buffers.size()), {1}, gen,
+                                                 at::TensorOptions(at::kLong).device(gen.device()))
+                                         .item<int64_t>());
     }
+    require_generator_on(gen, buffers[k].x().device(), "train");
     LossBatch batch = buffers[k].sample(m.options.batch_size, gen);
     const auto opts = batch.x0.options();
     if (m.particle_system && batch.x0.size(2) == 3 && m.options.random_rotations) {

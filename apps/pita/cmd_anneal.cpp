@@ -91,17 +91,16 @@ int run_anneal(const CommonArgs& args) {
     check_anneal_temperatures(t_from, t_target);
     MemoryEstimate memory;
     add_anneal_memory(memory, o, energy->n_particles(), energy->spatial_dim(),
-                      score.backbone().config(), settings.dtype == c10::kFloat ? 4 : 8);
+                      score.backbone().config(),
+                      static_cast<int64_t>(c10::elementSize(settings.dtype)));
     require_memory(memory, "anneal");
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
-        fmt::print("config OK: {} · T {:g} → {:g} from {} · {} samples × {} steps · memory {}\n",
-                   energy->name(), t_from, t_target, checkpoint, o.sde.n_samples, o.sde.steps,
-                   memory.summary());
-        return 0;
+        return finish_check(
+            args.print_config, cfg,
+            fmt::format(
+                "config OK: {} · T {:g} → {:g} from {} · {} samples × {} steps · memory {}\n",
+                energy->name(), t_from, t_target, checkpoint, o.sde.n_samples, o.sde.steps,
+                memory.summary()));
     }
     const int threads = set_threads(settings.threads);
     RunDirectory dir = RunDirectory::create(settings.output_dir);
@@ -136,7 +135,6 @@ int run_anneal(const CommonArgs& args) {
     std::filesystem::create_directories(dir.path("anneal"));
     write_anneal_diagnostics(dir.path("anneal/diagnostics.csv"), r.stats);
     const std::string sub = temperature_dir(t_target);
-    std::filesystem::create_directories(dir.path(sub));
     write_sample_set(dir.path(sub), r.x, r.energy);
     if (r.x_before_relaxation.defined())
         write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,

@@ -32,13 +32,9 @@ int run_diagnose(const CommonArgs& args) {
     const double fd_step = node.get_double("fd_step", 1e-5, Bounds::above(0).below(1));
     cfg.finish();
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
-        fmt::print("config OK: {} · {} configurations · fd_step {:g}\n", energy->name(), batch,
-                   fd_step);
-        return 0;
+        return finish_check(args.print_config, cfg,
+                            fmt::format("config OK: {} · {} configurations · fd_step {:g}\n",
+                                        energy->name(), batch, fd_step));
     }
     set_threads(settings.threads);
 

@@ -88,14 +88,12 @@ int run_mcmc(const CommonArgs& args) {
                "kept samples (production_steps / thin per chain)");
     require_memory(memory, "mcmc");
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
-        fmt::print("config OK: {} · {} chains × {} temperature{} · {} + {} steps · memory {}\n",
-                   energy->name(), pt.chains_per_temperature, n_temps, n_temps == 1 ? "" : "s",
-                   pt.warmup_steps, pt.production_steps, memory.summary());
-        return 0;
+        return finish_check(
+            args.print_config, cfg,
+            fmt::format(
+                "config OK: {} · {} chains × {} temperature{} · {} + {} steps · memory {}\n",
+                energy->name(), pt.chains_per_temperature, n_temps, n_temps == 1 ? "" : "s",
+                pt.warmup_steps, pt.production_steps, memory.summary()));
     }
 
     const int threads = set_threads(settings.threads);

@@ -237,16 +237,13 @@ int run_md(const CommonArgs& args, const std::string& resume_dir) {
                "recorded frames");
     require_memory(memory, "md");
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
-        fmt::print(
-            "config OK: {} · {} temperature{} × {} replicas · {} frames × {} steps · memory "
-            "{}\n",
-            energy->name(), plan.temperatures.size(), plan.temperatures.size() == 1 ? "" : "s",
-            plan.n_replicas, plan.n_frames, plan.steps_per_frame, memory.summary());
-        return 0;
+        return finish_check(
+            args.print_config, cfg,
+            fmt::format(
+                "config OK: {} · {} temperature{} × {} replicas · {} frames × {} steps · memory "
+                "{}\n",
+                energy->name(), plan.temperatures.size(), plan.temperatures.size() == 1 ? "" : "s",
+                plan.n_replicas, plan.n_frames, plan.steps_per_frame, memory.summary()));
     }
 
     const int threads = set_threads(settings.threads);

@@ -207,32 +207,31 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
                2.0 * stored_rows_bytes((pt.production_steps / pt.thin) * pt.chains_per_temperature,
                                        n_particles, dim),
                "kept MCMC samples (production_steps / thin per chain)");
-    const int64_t float_bytes = settings.dtype == c10::kFloat ? 4 : 8;
+    const auto float_bytes = static_cast<int64_t>(c10::elementSize(settings.dtype));
     add_training_memory(memory, "data.max_rows", "train.batch_size", train_options.batch_size,
                         max_rows, static_cast<int64_t>(ladder.size()) - 1, n_particles, dim,
                         backbone->config(), float_bytes);
     add_anneal_memory(memory, anneal_options, n_particles, dim, backbone->config(), float_bytes);
     require_memory(memory, "run");
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
         std::vector<int64_t> steps;
         for (std::size_t i = 0; i + 1 < ladder.size(); ++i)
             steps.push_back(i < stage_steps.size() ? stage_steps[i]
                             : i == 0               ? first_steps
                                                    : later_steps);
-        fmt::print(
-            "config OK: {} · ladder {} · {} ({} parameters per network) · data {} chains × {} "
-            "steps · training steps per rung {} at batch {} · annealing {} particles × {} steps "
-            "({} divergence) · device {} · memory {}\n",
-            energy->name(), fmt::join(ladder, " → "), backbone->name(), count_parameters(*backbone),
-            pt.chains_per_temperature, pt.warmup_steps + pt.production_steps, fmt::join(steps, "/"),
-            train_options.batch_size, anneal_options.sde.n_samples, anneal_options.sde.steps,
-            anneal_options.model.divergence == DivergenceEstimator::Exact ? "exact" : "Hutchinson",
-            settings.device.str(), memory.summary());
-        return 0;
+        return finish_check(
+            args.print_config, cfg,
+            fmt::format(
+                "config OK: {} · ladder {} · {} ({} parameters per network) · data {} chains × {} "
+                "steps · training steps per rung {} at batch {} · annealing {} particles × {} "
+                "steps ({} divergence) · device {} · memory {}\n",
+                energy->name(), fmt::join(ladder, " → "), backbone->name(),
+                count_parameters(*backbone), pt.chains_per_temperature,
+                pt.warmup_steps + pt.production_steps, fmt::join(steps, "/"),
+                train_options.batch_size, anneal_options.sde.n_samples, anneal_options.sde.steps,
+                anneal_options.model.divergence == DivergenceEstimator::Exact ? "exact"
+                                                                              : "Hutchinson",
+                settings.device.str(), memory.summary()));
     }
 
     const int threads = set_threads(settings.threads);
@@ -391,7 +390,6 @@ int run_pipeline(const CommonArgs& args, const std::string& resume_dir) {
             });
         bar.finish(fmt::format("min ESS {:.0f}", r.summary["sde"]["min_ess"].get<double>()));
         const std::string sub = temperature_dir(t_to);
-        std::filesystem::create_directories(dir.path(sub));
         write_sample_set(dir.path(sub), r.x, r.energy);
         if (r.x_before_relaxation.defined())
             write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,

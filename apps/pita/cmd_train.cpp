@@ -88,19 +88,16 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     MemoryEstimate memory;
     add_training_memory(memory, "data.max_rows", "train.batch_size", options.batch_size, max_rows,
                         1, energy->n_particles(), energy->spatial_dim(), backbone->config(),
-                        settings.dtype == c10::kFloat ? 4 : 8);
+                        static_cast<int64_t>(c10::elementSize(settings.dtype)));
     require_memory(memory, "train");
     if (args.check_only) {
-        if (args.print_config) {
-            fmt::print("{}\n", cfg.resolved().dump(2));
-            return 0;
-        }
-        fmt::print(
-            "config OK: {} · {} ({} parameters per network) · {} steps at batch {} · data "
-            "{} · memory {}\n",
-            energy->name(), backbone->name(), count_parameters(*backbone), total_steps,
-            options.batch_size, samples_path, memory.summary());
-        return 0;
+        return finish_check(
+            args.print_config, cfg,
+            fmt::format(
+                "config OK: {} · {} ({} parameters per network) · {} steps at batch {} · data "
+                "{} · memory {}\n",
+                energy->name(), backbone->name(), count_parameters(*backbone), total_steps,
+                options.batch_size, samples_path, memory.summary()));
     }
 
     const int threads = set_threads(settings.threads);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "pita/core/device.h"
 #include "pita/core/error.h"
@@ -34,6 +35,14 @@ RunSettings read_run_settings(const ConfigNode& root, const std::string& default
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     s.output_dir = root.get_string("output_dir", fmt::format("runs/{}-{}", default_stem, stamp));
     return s;
+}
+
+int finish_check(bool print_config, const Config& cfg, const std::string& plan) {
+    if (print_config)
+        fmt::print("{}\n", cfg.resolved().dump(2));
+    else
+        fmt::print("{}", plan);
+    return 0;
 }
 
 std::string join_command_line(int argc, char** argv) {

@@ -26,6 +26,10 @@ struct RunSettings {
 RunSettings read_run_settings(const ConfigNode& root, const std::string& default_stem,
                               const std::string& default_dtype = "float64");
 
+/// The end of `--check` (and `--print-config`): prints the resolved config as JSON when
+/// `print_config`, else the plan line; returns the exit code, 0.
+int finish_check(bool print_config, const Config& cfg, const std::string& plan);
+
 /// Applies the settings (threads) and returns the command line as one string, for run.json.
 std::string join_command_line(int argc, char** argv);
 

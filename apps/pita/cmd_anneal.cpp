@@ -19,7 +19,6 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "memory_plan.h"
 #include "pita/anneal/anneal_stage.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
@@ -31,6 +30,7 @@
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
 #include "pita/model/backbone_factory.h"
+#include "pita/pipeline/memory_plan.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/trainer_config.h"
 #include "run_settings.h"

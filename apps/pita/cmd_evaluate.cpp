@@ -26,7 +26,7 @@
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
-#include "pita/pipeline/evaluation.h"
+#include "pita/metrics/evaluation.h"
 
 namespace pita::cli {
 
@@ -34,7 +34,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct SampleSet {
+struct FoundSampleSet {
     double temperature;
     std::string relative_dir;  ///< "T1" or "data/T4"
 };
@@ -42,7 +42,7 @@ struct SampleSet {
 /// "T1.5" → 1.5; anything else (or a directory without samples.npy) is not a sample set.
 std::optional<double> temperature_of(const fs::path& dir) {
     const std::string name = dir.filename().string();
-    if (name.size() < 2 || name[0] != 'T' || !fs::exists(dir / "samples.npy")) return std::nullopt;
+    if (name.size() < 2 || name[0] != 'T' || !has_sample_set(dir.string())) return std::nullopt;
     try {
         std::size_t used = 0;
         const double t = std::stod(name.substr(1), &used);
@@ -53,8 +53,8 @@ std::optional<double> temperature_of(const fs::path& dir) {
     }
 }
 
-std::vector<SampleSet> find_sample_sets(const fs::path& root) {
-    std::vector<SampleSet> sets;
+std::vector<FoundSampleSet> find_sample_sets(const fs::path& root) {
+    std::vector<FoundSampleSet> sets;
     for (const std::string sub : {"", "data"}) {
         const fs::path base = sub.empty() ? root : root / sub;
         if (!fs::is_directory(base)) continue;
@@ -65,7 +65,7 @@ std::vector<SampleSet> find_sample_sets(const fs::path& root) {
                     {*t, (sub.empty() ? "" : sub + "/") + entry.path().filename().string()});
         }
     }
-    std::sort(sets.begin(), sets.end(), [](const SampleSet& a, const SampleSet& b) {
+    std::sort(sets.begin(), sets.end(), [](const FoundSampleSet& a, const FoundSampleSet& b) {
         return a.temperature > b.temperature ||
                (a.temperature == b.temperature && a.relative_dir < b.relative_dir);
     });
@@ -122,7 +122,7 @@ int run_evaluate(const EvaluateArgs& args) {
     cfg.finish();
     set_threads(args.threads);
 
-    const std::vector<SampleSet> sets = find_sample_sets(root);
+    const std::vector<FoundSampleSet> sets = find_sample_sets(root);
     PITA_CHECK_AS(IoError, !sets.empty(),
                   "[evaluate] {}: no T<temp>/samples.npy (nor data/T<temp>/samples.npy) found.",
                   args.run_dir);
@@ -139,13 +139,10 @@ int run_evaluate(const EvaluateArgs& args) {
     const int64_t before = energy->evaluations();
     auto score = [&](const fs::path& dir, double temperature, const std::string& relative) {
         // As stored (float32 samples, as `pita run` scores them), so both give the same numbers.
-        const at::Tensor x = read_npy((dir / "samples.npy").string());
-        const at::Tensor e = fs::exists(dir / "energies.npy")
-                                 ? read_npy((dir / "energies.npy").string()).to(at::kDouble)
-                                 : energy->energy(x.to(at::kDouble));
-        PITA_CHECK_AS(IoError, e.dim() == 1 && e.size(0) == x.size(0),
-                      "[evaluate] {}: energies.npy has {} rows for {} samples.", dir.string(),
-                      e.numel(), x.size(0));
+        const SampleSet stored = read_sample_set(dir.string());
+        const at::Tensor& x = stored.samples;
+        const at::Tensor e =
+            stored.energies.defined() ? stored.energies : energy->energy(x.to(at::kDouble));
         nlohmann::json m = evaluate_samples(*energy, x, e, temperature,
                                             reference_root.empty()
                                                 ? std::nullopt
@@ -155,12 +152,12 @@ int run_evaluate(const EvaluateArgs& args) {
         m["samples_file"] = relative + "/samples.npy";
         return m;
     };
-    for (const SampleSet& set : sets) {
+    for (const FoundSampleSet& set : sets) {
         const fs::path dir = root / set.relative_dir;
         nlohmann::json m = score(dir, set.temperature, set.relative_dir);
         m["source"] = set.relative_dir;
         // What the networks delivered before the relaxation (pita run, pita anneal).
-        if (fs::exists(dir / kBeforeRelaxationDir / "samples.npy")) {
+        if (has_sample_set((dir / kBeforeRelaxationDir).string())) {
             const std::string relative = set.relative_dir + "/" + kBeforeRelaxationDir;
             m["before_relaxation"] = score(dir / kBeforeRelaxationDir, set.temperature, relative);
             m["before_relaxation"]["source"] = "networks";

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "memory_plan.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/progress.h"
@@ -20,7 +19,9 @@
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
 #include "pita/mcmc/parallel_tempering.h"
+#include "pita/pipeline/memory_plan.h"
 #include "run_settings.h"
 
 namespace pita::cli {
@@ -51,27 +52,9 @@ int run_mcmc(const CommonArgs& args) {
         read_run_settings(root, std::filesystem::path(args.config).stem().string() + "-mcmc");
     std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
 
-    const ConfigNode node = root.child("mcmc");
-    MalaOptions mala;
-    mala.initial_step_size =
-        node.get_double("step_size", mala.initial_step_size, Bounds::above(0).at_most(10));
-    mala.target_acceptance =
-        node.get_double("target_acceptance", mala.target_acceptance, Bounds::above(0).below(1));
-    mala.drift_clip = node.get_double("drift_clip", mala.drift_clip, Bounds::above(0));
-    ParallelTemperingOptions pt;
-    pt.temperatures = node.get_double_list("temperatures", {1.0}, Bounds::above(0));
-    if (pt.temperatures.empty()) node.error("temperatures", "expected at least one temperature.");
-    pt.chains_per_temperature =
-        node.get_int("n_chains", pt.chains_per_temperature, Bounds::at_least(1));
-    pt.swap_interval = node.get_int("swap_interval", pt.swap_interval, Bounds::at_least(1));
-    pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps, Bounds::at_least(0));
-    pt.production_steps =
-        node.get_int("production_steps", pt.production_steps, Bounds::at_least(1));
-    pt.thin = node.get_int("thin", pt.thin, Bounds::at_least(1));
-    if (pt.thin > pt.production_steps)
-        node.error("thin", fmt::format("got {} for {} production steps; expected thin <= "
-                                       "production_steps (else no sample is kept).",
-                                       pt.thin, pt.production_steps));
+    const McmcOptions mcmc = read_mcmc_options(root.child("mcmc"));
+    const MalaOptions& mala = mcmc.mala;
+    const ParallelTemperingOptions& pt = mcmc.chains;
     const std::string save_dtype =
         root.child("output").get_choice("samples_dtype", "float32", {"float32", "float64"});
     cfg.finish();  // every config problem is reported here, before any work
@@ -135,9 +118,7 @@ int run_mcmc(const CommonArgs& args) {
     std::vector<std::string> notes;  // printed under the table
     for (const TemperatureSamples& t : result.per_temperature) {
         const std::string sub = temperature_dir(t.temperature);
-        std::filesystem::create_directories(dir.path(sub));
-        write_npy(dir.path(sub + "/samples.npy"), t.x.to(out_dtype));
-        write_npy(dir.path(sub + "/energies.npy"), t.energy.to(at::kDouble));
+        write_sample_set(dir.path(sub), t.x, t.energy, out_dtype);
         nlohmann::json tau = {{"tau_kept_samples", t.energy_tau.tau},
                               {"tau_steps", t.energy_tau.tau * static_cast<double>(pt.thin)},
                               {"window", t.energy_tau.window},

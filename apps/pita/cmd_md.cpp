@@ -32,7 +32,6 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "memory_plan.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/error.h"
@@ -47,14 +46,16 @@
 #include "pita/md/langevin.h"
 #include "pita/md/replica_exchange.h"
 #include "pita/metrics/sample_metrics.h"
+#include "pita/pipeline/memory_plan.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"
 #include "pita/molecule/pdb.h"
 #include "pita/molecule/torsions.h"
 #endif
+#include "pita/io/resume.h"
+#include "pita/model/backbone_factory.h"
 #include "run_settings.h"
-#include "train_helpers.h"
 
 namespace pita::cli {
 

@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "memory_plan.h"
+#include "console_observer.h"
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/error.h"
@@ -25,27 +25,18 @@
 #include "pita/core/rng.h"
 #include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
+#include "pita/io/resume.h"
 #include "pita/io/run_directory.h"
 #include "pita/model/backbone_factory.h"
+#include "pita/pipeline/memory_plan.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/dataset.h"
 #include "pita/train/trainer_config.h"
 #include "pita/train/training_log.h"
+#include "pita/train/training_loop.h"
 #include "run_settings.h"
-#include "train_helpers.h"
 
 namespace pita::cli {
-
-namespace {
-
-/// Keys that may differ between a run and its resumption: where and how fast it runs, and how
-/// long it trains (a resumed run may be extended).
-bool may_change_on_resume(const std::string& key) {
-    return key == "output_dir" || key == "threads" || key == "device" || key == "train.steps" ||
-           key == "train.log_every" || key == "train.checkpoint_every";
-}
-
-}  // namespace
 
 int run_train(const CommonArgs& args, const std::string& resume_dir) {
     std::vector<std::string> overrides = args.overrides;
@@ -77,10 +68,8 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     const ConfigNode model = root.child("model");
     const ConfigNode train = root.child("train");
     const TrainerOptions options = read_trainer_options(train, schedule);
-    const int64_t total_steps = train.get_int("steps", 2000, Bounds::at_least(1));
-    const int64_t log_every = train.get_int("log_every", 10, Bounds::at_least(1));
-    // 0: only at the end.
-    const int64_t checkpoint_every = train.get_int("checkpoint_every", 500, Bounds::at_least(0));
+    const TrainingSchedule steps = read_training_schedule(train, TrainingStages::One);
+    const int64_t total_steps = steps.first_steps;
     std::unique_ptr<Backbone> backbone =
         make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
     const double sigma_data = read_sigma_data(model);
@@ -122,7 +111,7 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
         if (resuming) {
             const nlohmann::json saved = read_checkpoint_record(checkpoint_path);
             require_resumable_config("train", resume_dir, saved["config"], cfg.resolved(),
-                                     may_change_on_resume,
+                                     train_may_change_on_resume,
                                      "train.steps, threads, device and output");
         }
     }
@@ -166,35 +155,16 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
                         {{"config", cfg.resolved()}, {"step", trainer.steps()}});
     };
     const auto start = std::chrono::steady_clock::now();
-    auto seconds = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    };
-    Progress bar("train", total_steps);
-    LossTerms last;
-    int64_t saved_step = trainer.steps();
     const int64_t first_step = trainer.steps();
-    while (trainer.steps() < total_steps) {
-        last = trainer.step(buffers, gen);
-        const int64_t step = trainer.steps();
-        PITA_CHECK_AS(NumericalError, std::isfinite(last.total.item<double>()),
-                      "[train] the loss became {} at step {}. Lower train.learning_rate or check "
-                      "the dataset; the last checkpoint (step {}) is intact.",
-                      last.total.item<double>(), step, saved_step);
-        if (step % log_every == 0 || step == total_steps) {
-            log.append({0, step,
-                        buffers[static_cast<std::size_t>(trainer.last_buffer())].temperature(),
-                        last, trainer.last_grad_norm(), seconds()});
-            bar.update(step, loss_summary(last));
-        }
-        if (checkpoint_every > 0 && step % checkpoint_every == 0) {
-            save();
-            saved_step = step;
-        }
-    }
-    save();
-    bar.finish(last.total.defined() ? loss_summary(last) : "nothing to do");
+    TrainingLoopOptions loop;
+    loop.until_step = total_steps;
+    loop.log_every = steps.log_every;
+    loop.checkpoint_every = steps.checkpoint_every;
+    ConsoleObserver observer;
+    const LossTerms last = run_training_loop(trainer, buffers, gen, loop, log, save, observer);
 
-    const double elapsed = seconds();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const int64_t steps_done = trainer.steps() - first_step;
     nlohmann::json summary = {{"steps", trainer.steps()},
                               {"steps_this_process", steps_done},

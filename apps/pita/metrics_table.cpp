@@ -5,26 +5,8 @@
 #include <fmt/format.h>
 
 #include "pita/energy/energy.h"
-#ifdef PITA_WITH_OPENMM
-#include "pita/molecule/molecule.h"
-#include "pita/molecule/torsions.h"
-#endif
 
 namespace pita::cli {
-
-void add_target_torsions([[maybe_unused]] const Energy& energy,
-                         [[maybe_unused]] EvaluationOptions& options) {
-#ifdef PITA_WITH_OPENMM
-    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
-    if (molecule == nullptr) return;
-    options.torsions.clear();
-    options.torsion_names.clear();
-    for (const Torsion& t : ramachandran_torsions(read_pdb_atoms(molecule->params().pdb))) {
-        options.torsions.push_back(t.atoms);
-        options.torsion_names.push_back(t.name);
-    }
-#endif
-}
 
 void print_metrics_table(const nlohmann::json& temperatures) {
     fmt::print("\n{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>15}\n", "T", "source", "<E>",

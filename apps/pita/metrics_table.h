@@ -1,19 +1,14 @@
 #pragma once
-// The one-screen table of per-temperature metrics that `pita run` and `pita evaluate` print,
-// and the evaluation options both commands derive from the target.
+// The one-screen table of per-temperature metrics that `pita run` and `pita evaluate` print.
 #include <nlohmann/json.hpp>
 
-#include "pita/pipeline/evaluation.h"
+#include "pita/metrics/evaluation.h"
 
 namespace pita {
 class Energy;
 }
 
 namespace pita::cli {
-
-/// For a peptide target (energy.type molecule): its φ/ψ torsions from the PDB into `options`,
-/// so the Ramachandran metrics replace the atom-permuting equivariant W2. Other targets: no-op.
-void add_target_torsions(const Energy& energy, EvaluationOptions& options);
 
 /// One row per entry of `temperatures` (each an evaluate_samples() result with "temperature" and
 /// "source"); metrics without a reference print as "-". T-W2 is the torus W2 of the φ/ψ angles

@@ -50,6 +50,14 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
         a.get_choice("relax_step_adaptation", "per_sample", {"per_sample", "shared"}) == "shared"
             ? RelaxationStepAdaptation::Shared
             : RelaxationStepAdaptation::PerSample;
+    const std::string method = a.get_choice("relaxation", "auto", {"auto", "mala", "md"});
+    o.relaxation = method == "mala" ? RelaxationMethod::Mala
+                   : method == "md" ? RelaxationMethod::Md
+                                    : RelaxationMethod::Auto;
+    o.relax_md_ps = a.get_double("relax_md_ps", o.relax_md_ps, Bounds::at_least(0).at_most(1e4));
+    o.relax_md_step_size =
+        a.get_double("relax_md_step_size", o.relax_md_step_size, Bounds::above(0).at_most(0.01));
+    o.relax_md_friction = a.get_double("relax_md_friction", o.relax_md_friction, Bounds::above(0));
     if (o.sde.resample_end >= 0 && o.sde.resample_end < o.sde.resample_start)
         a.error("resample_end", fmt::format("got {}, before resample_start = {}; expected -1 (the "
                                             "last step) or a step >= resample_start.",
@@ -59,6 +67,15 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
                                               "in [0, steps].",
                                               o.sde.resample_start, o.sde.steps));
     return o;
+}
+
+RelaxationMethod resolve_relaxation(RelaxationMethod method, bool is_molecule) {
+    if (method == RelaxationMethod::Auto)
+        return is_molecule ? RelaxationMethod::Md : RelaxationMethod::Mala;
+    PITA_CHECK(method != RelaxationMethod::Md || is_molecule,
+               "[anneal] relaxation: md needs a molecule target (masses and physical units); "
+               "use relaxation: mala for this target.");
+    return method;
 }
 
 void check_anneal_temperatures(double t_from, double t_to) {
@@ -75,18 +92,20 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
                                at::TensorOptions tensor_options, at::Generator& gen,
                                const AnnealProgress& on_step) {
     check_anneal_temperatures(t_from, t_to);
-    o.sde.gamma = t_from / t_to;
-    o.sde.score_weight = o.reference_drift ? o.sde.gamma : 1.0;  // λ (annealer.h)
-    o.sde.n_particles = target.n_particles();
-    o.sde.spatial_dim = target.spatial_dim();
-    o.sde.particle_system = target.translation_invariant();
+    RungParameters rung;
+    rung.gamma = t_from / t_to;
+    rung.score_weight = o.reference_drift ? rung.gamma : 1.0;  // λ (annealer.h)
+    rung.n_particles = target.n_particles();
+    rung.spatial_dim = target.spatial_dim();
+    rung.particle_system = target.translation_invariant();
+    const AnnealOptions sde(o.sde, rung);
     o.model.beta = beta_from;
     LearnedAnnealingModel model(score, energy_model, schedule, o.model);
 
     AnnealStageResult out;
     nlohmann::json& summary = out.summary;
     const auto t0 = std::chrono::steady_clock::now();
-    const AnnealResult r = anneal(model, schedule, o.sde, tensor_options, gen, on_step);
+    const AnnealResult r = anneal(model, schedule, sde, tensor_options, gen, on_step);
     summary["seconds"]["sde"] = seconds_since(t0);
     out.stats = r.stats;
     double min_ess = static_cast<double>(o.sde.n_samples);
@@ -106,7 +125,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     if (o.correct_to_target) {
         const auto t1 = std::chrono::steady_clock::now();
         const CorrectionResult c =
-            correct_to_target(target, t_to, model, o.sde.gamma, x, r.log_weight, o.sde.scheme,
+            correct_to_target(target, t_to, model, rung.gamma, x, r.log_weight, o.sde.scheme,
                               o.correction_clamp_quantile, gen);
         x = c.x;
         e = c.energy;
@@ -115,8 +134,20 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
             {"ess", c.ess}, {"unique_ancestors", c.unique_ancestors}, {"non_finite", c.non_finite}};
         summary["seconds"]["correction"] = seconds_since(t1);
     }
-    if (o.relax_steps > 0) {
-        out.x_before_relaxation = (o.sde.particle_system ? remove_mean(x) : x).clone();
+    if (o.custom_relaxation.relax) {
+        out.x_before_relaxation = (rung.particle_system ? remove_mean(x) : x).clone();
+        out.energy_before_relaxation = e.defined() ? e : target.energy(x).to(at::kDouble);
+        const auto t1 = std::chrono::steady_clock::now();
+        const RelaxationResult rr = o.custom_relaxation.relax(x, t_to, gen);
+        x = rr.x;
+        e = rr.energy;
+        evaluations["relaxation"] = rr.energy_evaluations;
+        summary["relaxation"] = o.custom_relaxation.summary;
+        // MD: the fraction of samples whose dynamics stayed finite (the rest kept their start).
+        summary["relaxation"]["acceptance"] = rr.acceptance;
+        summary["seconds"]["relaxation"] = seconds_since(t1);
+    } else if (o.relax_steps > 0) {
+        out.x_before_relaxation = (rung.particle_system ? remove_mean(x) : x).clone();
         out.energy_before_relaxation = e.defined() ? e : target.energy(x).to(at::kDouble);
         const auto t1 = std::chrono::steady_clock::now();
         const RelaxationResult rr = relax_on_target(target, t_to, x, o.relax_steps,
@@ -125,6 +156,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         e = rr.energy;
         evaluations["relaxation"] = rr.energy_evaluations;
         summary["relaxation"] = {
+            {"method", "mala"},
             {"steps", o.relax_steps},
             {"acceptance", rr.acceptance},
             {"step_adaptation",
@@ -137,14 +169,14 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     // Energies for the outputs when neither phase computed them: not a sampling phase, so they
     // are not counted as the sampler's evaluations.
     if (!e.defined()) e = target.energy(x).to(at::kDouble);
-    if (o.sde.particle_system) x = remove_mean(x);
+    if (rung.particle_system) x = remove_mean(x);
     out.x = x;
     out.energy = e;
 
     const at::Tensor finite = e.masked_select(at::isfinite(e));
-    summary["gamma"] = o.sde.gamma;
+    summary["gamma"] = rung.gamma;
     summary["drift"] = o.reference_drift ? "reference" : "balanced";
-    summary["score_weight"] = o.sde.score_weight;
+    summary["score_weight"] = rung.score_weight;
     summary["from_temperature"] = t_from;
     summary["temperature"] = t_to;
     summary["samples"] = x.size(0);

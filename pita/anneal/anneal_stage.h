@@ -22,8 +22,24 @@ class Energy;
 class ScoreModel;
 class EnergyModel;
 
+/// How the annealed samples are relaxed on the true target at T' (after the end correction).
+enum class RelaxationMethod {
+    Auto,  ///< MD for molecules (they have masses and units), MALA for everything else
+    Mala,  ///< relax_steps MALA steps (relax_on_target)
+    Md,    ///< relax_md_ps of LangevinMiddle MD per sample (molecules only; pita/md/md_relaxation)
+};
+
+/// A relaxation supplied by the caller (e.g. MD, which needs a molecule's masses and units):
+/// moves `x` ([N, n, d] model coordinates) towards the target at `temperature` and counts its
+/// target evaluations. `summary` describes it for anneal.json.
+struct CustomRelaxation {
+    std::function<RelaxationResult(const at::Tensor& x, double temperature, at::Generator& gen)>
+        relax;
+    nlohmann::json summary;
+};
+
 struct AnnealStageOptions {
-    AnnealOptions sde;  ///< gamma, score_weight and the target's shape are set by anneal_stage()
+    SdeOptions sde;  ///< the rung's γ, λ and the target's shape are derived by anneal_stage()
     bool reference_drift = false;  ///< λ = γ (reference) instead of λ = 1 (balanced)
     LearnedModelOptions model;     ///< beta is set by anneal_stage()
     bool correct_to_target = true;
@@ -31,7 +47,17 @@ struct AnnealStageOptions {
     int64_t relax_steps = 0;
     double relax_step_size = 1e-4;
     RelaxationStepAdaptation relax_adaptation = RelaxationStepAdaptation::PerSample;
+    RelaxationMethod relaxation = RelaxationMethod::Auto;
+    double relax_md_ps = 1.0;           ///< MD relaxation length per sample, ps (0 = none)
+    double relax_md_step_size = 0.001;  ///< ps
+    double relax_md_friction = 1.0;     ///< 1/ps
+    /// Set by the caller when `relaxation` resolves to Md: it replaces the MALA relaxation.
+    CustomRelaxation custom_relaxation;
 };
+
+/// Auto → Md for a target that `is_molecule`, else Mala. A molecule-only method for another
+/// target is a ConfigError naming anneal.relaxation.
+RelaxationMethod resolve_relaxation(RelaxationMethod method, bool is_molecule);
 
 /// Reads every key of an `anneal:` section except `checkpoint` and `temperature`; problems are
 /// recorded in the config and reported by Config::finish().
@@ -41,7 +67,7 @@ struct AnnealStageResult {
     at::Tensor x;       ///< [N, n, d] samples at T' (mean-free for particle systems)
     at::Tensor energy;  ///< [N] float64 target energies E (not E/T)
     /// What the networks delivered: the samples after the SDE and the end correction, before the
-    /// relaxation on the true target, and their energies. Undefined when relax_steps = 0 (then
+    /// relaxation on the true target, and their energies. Undefined without a relaxation (then
     /// x is that already). Their energies, where the correction did not compute them, are
     /// evaluated for reporting only and not counted as the sampler's.
     at::Tensor x_before_relaxation;

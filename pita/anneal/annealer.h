@@ -32,13 +32,10 @@
 
 namespace pita {
 
-struct AnnealOptions {
-    double gamma = 2.0;         ///< β_{next}/β_current (> 0)
-    double score_weight = 1.0;  ///< λ above: 1 = balanced (default); < 0 means λ = γ (reference)
-    int64_t n_samples = 1000;   ///< SMC population size N
-    int64_t n_particles = 0;    ///< particles (atoms) per configuration, n; from the target
-    int64_t spatial_dim = 3;    ///< d
-    bool particle_system = true;  ///< mean-free prior and iterates (translation invariance)
+/// What the user chooses for every rung (the `anneal:` section): the SMC population, the time
+/// grid and the resampling schedule.
+struct SdeOptions {
+    int64_t n_samples = 1000;  ///< SMC population size N
     int64_t steps = 1000;
     ResamplingScheme scheme = ResamplingScheme::Systematic;
     int64_t resample_interval = 1;  ///< resample every this many steps; 0 = never on schedule
@@ -47,6 +44,22 @@ struct AnnealOptions {
     int64_t resample_end = -1;    ///< -1 = steps (weights kept to the end)
     double clamp_quantile = 0.0;  ///< > 0: clamp increments above this quantile (reference 0.9)
     int64_t chunk = 512;          ///< samples per model evaluation (memory, not results)
+};
+
+/// What each rung derives from its temperatures and the target (anneal_stage() sets them).
+struct RungParameters {
+    double gamma = 2.0;         ///< β_{next}/β_current (> 0)
+    double score_weight = 1.0;  ///< λ above: 1 = balanced (default); < 0 means λ = γ (reference)
+    int64_t n_particles = 0;    ///< particles (atoms) per configuration, n; from the target
+    int64_t spatial_dim = 3;    ///< d
+    bool particle_system = true;  ///< mean-free prior and iterates (translation invariance)
+};
+
+/// Everything one annealing needs: the user's choices and the rung's derived values.
+struct AnnealOptions : SdeOptions, RungParameters {
+    AnnealOptions() = default;
+    AnnealOptions(const SdeOptions& sde, const RungParameters& rung)
+        : SdeOptions(sde), RungParameters(rung) {}
 };
 
 /// Per-step diagnostics (small: a few numbers per step, never per particle).

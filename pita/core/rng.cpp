@@ -40,4 +40,18 @@ uint64_t draw_seed() {
     return (static_cast<uint64_t>(rd()) << 32U) ^ static_cast<uint64_t>(rd());
 }
 
+uint64_t stream_seed(uint64_t seed, RandomStream stream, int64_t index) {
+    switch (stream) {
+        case RandomStream::Training:
+            return seed;
+        case RandomStream::DataSampler:
+            return seed ^ 0xD1B54A32D192ED03ULL;
+        case RandomStream::DataInitialisation:
+            return seed ^ 0x9E3779B97F4A7C15ULL;
+        case RandomStream::Annealing:
+            return seed + 1000 + static_cast<uint64_t>(index);
+    }
+    return seed;
+}
+
 }  // namespace pita

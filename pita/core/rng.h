@@ -21,6 +21,19 @@ at::Generator make_generator(uint64_t seed, c10::Device device = c10::Device(c10
 ///         an index matches every CUDA generator)
 void require_generator_on(const at::Generator& gen, c10::Device device, const char* who);
 
+/// The named random streams of a run. Each is derived from the run's one seed, so a run is
+/// reproduced by its seed alone and no two streams share a sequence:
+///   Training            the seed itself (batches, noise levels, rotations; the trainer's)
+///   DataSampler         seed ^ 0xD1B54A32D192ED03 (MCMC or MD of the data phase)
+///   DataInitialisation  seed ^ 0x9E3779B97F4A7C15 (starting configurations; always on the CPU)
+///   Annealing           seed + 1000 + index (rung `index` of the ladder: SDE, SMC, relaxation)
+/// A generator for a stream is make_generator(stream_seed(seed, stream, i), device) on the
+/// device of the state it moves (require_generator_on).
+enum class RandomStream { Training, DataSampler, DataInitialisation, Annealing };
+
+/// The seed of `stream` (see RandomStream); `index` numbers the rungs of Annealing.
+uint64_t stream_seed(uint64_t seed, RandomStream stream, int64_t index = 0);
+
 /// A seed from the operating system's entropy, for runs that were given none (record it!).
 uint64_t draw_seed();
 

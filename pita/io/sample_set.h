@@ -7,6 +7,8 @@
 //   DIR/before_relaxation/samples.npy, energies.npy   (after the SDE and the end correction)
 #include <string>
 
+#include <ATen/core/Tensor.h>  // SampleSet holds tensors by value
+
 #include "pita/core/tensor_fwd.h"
 
 namespace pita {
@@ -19,5 +21,22 @@ constexpr const char* kBeforeRelaxationDir = "before_relaxation";
 /// @throws IoError when a file cannot be written
 void write_sample_set(const std::string& dir, const at::Tensor& samples, const at::Tensor& energies,
                       c10::ScalarType dtype = c10::kFloat);
+
+/// The file names inside a sample-set folder.
+constexpr const char* kSamplesFile = "samples.npy";
+constexpr const char* kEnergiesFile = "energies.npy";
+
+/// True when DIR holds a samples.npy.
+bool has_sample_set(const std::string& dir);
+
+struct SampleSet {
+    at::Tensor samples;   ///< as stored ([N, n, d]; float32 for runs)
+    at::Tensor energies;  ///< [N] float64; undefined when the folder has no energies.npy
+};
+
+/// Reads DIR/samples.npy and, when present, DIR/energies.npy (as float64).
+/// @throws IoError when samples.npy is missing or unreadable, or the energies are not one per
+///         sample (the message names the folder)
+SampleSet read_sample_set(const std::string& dir);
 
 }  // namespace pita

@@ -34,29 +34,37 @@ void save_tensor_archive(const std::string& path, const std::string& kind,
     write_text_atomically(path, bytes.str());
 }
 
-TensorArchive load_tensor_archive(const std::string& path, const std::string& kind) {
+void open_checkpoint_archive(const std::string& path, const std::string& missing_hint,
+                             int64_t format_version, torch::serialize::InputArchive& archive) {
     PITA_CHECK_AS(IoError, std::filesystem::is_regular_file(path),
-                  "[checkpoint] no {} checkpoint at '{}'.", kind, path);
-    torch::serialize::InputArchive in;
+                  "[checkpoint] no checkpoint at '{}'.{}", path,
+                  missing_hint.empty() ? "" : " " + missing_hint);
     try {
-        in.load_from(path);
+        archive.load_from(path);
     } catch (const c10::Error& e) {
         throw IoError(
             fmt::format("[checkpoint] cannot read '{}': {}. The file is damaged or not "
                         "a pita checkpoint.",
                         path, e.what_without_backtrace()));
     }
-    c10::IValue version, file_kind, record, names;
-    PITA_CHECK_AS(IoError,
-                  in.try_read("format_version", version) && version.isInt() &&
-                      in.try_read("kind", file_kind) && file_kind.isString(),
+    c10::IValue version;
+    PITA_CHECK_AS(IoError, archive.try_read("format_version", version) && version.isInt(),
+                  "[checkpoint] '{}' is not a pita checkpoint (no format_version).", path);
+    PITA_CHECK_AS(IoError, version.toInt() == format_version,
+                  "[checkpoint] '{}' has format version {}; this build reads version {}.", path,
+                  version.toInt(), format_version);
+}
+
+TensorArchive load_tensor_archive(const std::string& path, const std::string& kind) {
+    torch::serialize::InputArchive in;
+    open_checkpoint_archive(path, fmt::format("Expected a {} checkpoint.", kind), kFormatVersion,
+                            in);
+    c10::IValue file_kind, record, names;
+    PITA_CHECK_AS(IoError, in.try_read("kind", file_kind) && file_kind.isString(),
                   "[checkpoint] '{}' is not a pita checkpoint.", path);
     PITA_CHECK_AS(IoError, file_kind.toStringRef() == kind,
                   "[checkpoint] '{}' holds a {} checkpoint; expected {}.", path,
                   file_kind.toStringRef(), kind);
-    PITA_CHECK_AS(IoError, version.toInt() == kFormatVersion,
-                  "[checkpoint] '{}' has format version {}; this build reads version {}.", path,
-                  version.toInt(), kFormatVersion);
     TensorArchive archive;
     try {
         in.read("record", record);

@@ -5,7 +5,9 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
+#include "pita/config/config.h"
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
 
@@ -183,6 +185,35 @@ McmcResult ParallelTempering::run(const at::Tensor& x0, at::Generator& gen,
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
+}
+
+void read_chain_options(const ConfigNode& node, MalaOptions& mala, ParallelTemperingOptions& pt) {
+    mala.initial_step_size =
+        node.get_double("step_size", mala.initial_step_size, Bounds::above(0).at_most(10));
+    mala.target_acceptance =
+        node.get_double("target_acceptance", mala.target_acceptance, Bounds::above(0).below(1));
+    pt.chains_per_temperature =
+        node.get_int("n_chains", pt.chains_per_temperature, Bounds::at_least(1));
+    pt.warmup_steps = node.get_int("warmup_steps", pt.warmup_steps, Bounds::at_least(0));
+    pt.production_steps =
+        node.get_int("production_steps", pt.production_steps, Bounds::at_least(1));
+    pt.thin = node.get_int("thin", pt.thin, Bounds::at_least(1));
+    if (pt.thin > pt.production_steps)
+        node.error("thin", fmt::format("got {} for {} production steps; expected thin <= "
+                                       "production_steps (else no sample is kept).",
+                                       pt.thin, pt.production_steps));
+}
+
+McmcOptions read_mcmc_options(const ConfigNode& node) {
+    McmcOptions o;
+    read_chain_options(node, o.mala, o.chains);
+    o.mala.drift_clip = node.get_double("drift_clip", o.mala.drift_clip, Bounds::above(0));
+    o.chains.temperatures = node.get_double_list("temperatures", {1.0}, Bounds::above(0));
+    if (o.chains.temperatures.empty())
+        node.error("temperatures", "expected at least one temperature.");
+    o.chains.swap_interval =
+        node.get_int("swap_interval", o.chains.swap_interval, Bounds::at_least(1));
+    return o;
 }
 
 }  // namespace pita

@@ -12,6 +12,8 @@
 
 namespace pita {
 
+class ConfigNode;
+
 struct ParallelTemperingOptions {
     std::vector<double> temperatures{1.0};  ///< the ladder; sorted ascending internally
     int64_t chains_per_temperature = 64;
@@ -43,6 +45,30 @@ struct McmcResult {
 
 /// Called every few steps: (phase "warmup"/"production", step, total steps in phase, summary).
 using McmcProgress = std::function<void(const std::string&, int64_t, int64_t, const std::string&)>;
+
+/// What `pita mcmc` runs: the MALA kernel and the chains over the ladder.
+///   mcmc:
+///     temperatures: [1.0]     # one = plain batched MALA; more = parallel tempering
+///     n_chains: 64            # per temperature
+///     swap_interval: 1        # MALA steps between swap rounds
+///     warmup_steps: 1000      # step-size adaptation, discarded
+///     production_steps: 10000
+///     thin: 10                # keep every thin-th production step
+///     step_size: 1e-4         # initial δ
+///     target_acceptance: 0.574
+///     drift_clip: 3.0
+struct McmcOptions {
+    MalaOptions mala;
+    ParallelTemperingOptions chains;
+};
+
+/// Reads the keys every chain sampler section shares (`mcmc:`, a run's `data:`): step_size,
+/// target_acceptance, n_chains, warmup_steps, production_steps, thin; the structs' values are the
+/// defaults.
+void read_chain_options(const ConfigNode& node, MalaOptions& mala, ParallelTemperingOptions& pt);
+
+/// Reads an `mcmc:` section (every key range-checked; problems reported by Config::finish()).
+McmcOptions read_mcmc_options(const ConfigNode& node);
 
 class ParallelTempering {
   public:

@@ -1,5 +1,7 @@
 #include "pita/model/backbone_factory.h"
 
+#include <ATen/core/Tensor.h>
+
 #include <ATen/Context.h>
 #include <nlohmann/json.hpp>
 
@@ -86,6 +88,12 @@ double backbone_activation_floats(const nlohmann::json& config, int64_t n_partic
 double read_sigma_data(const ConfigNode& model) {
     // σ_data: the data's per-coordinate standard deviation.
     return model.get_double("sigma_data", 1.0, Bounds::above(0));
+}
+
+int64_t count_parameters(const Backbone& b) {
+    int64_t n = 0;
+    for (const auto& [name, p] : b.named_parameters()) n += p.numel();
+    return n;
 }
 
 }  // namespace pita

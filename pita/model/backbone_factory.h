@@ -38,4 +38,7 @@ double backbone_activation_floats(const nlohmann::json& config, int64_t n_partic
 /// reference). Set it to the per-coordinate standard deviation of the top-temperature data.
 double read_sigma_data(const ConfigNode& model);
 
+/// The number of trainable numbers in `b` (one network).
+int64_t count_parameters(const Backbone& b);
+
 }  // namespace pita

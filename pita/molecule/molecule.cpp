@@ -22,6 +22,7 @@ namespace pita {
 struct Molecule::Data {
     at::Tensor pdb_positions;  // [n, 3] nm
     at::Tensor masses;         // [n] amu
+    MolecularGraph graph;
 };
 
 double molecule_energy_unit() { return kMolarGasConstant * 1.0; }
@@ -41,12 +42,25 @@ double reference_length_scale(int64_t n_atoms) {
 
 namespace {
 
-std::vector<double> read_system_masses(const std::filesystem::path& path) {
+/// The particle masses (amu) and the bonds of every HarmonicBondForce (with their r0, nm).
+std::pair<std::vector<double>, std::vector<Bond>> read_system_masses_and_bonds(
+    const std::filesystem::path& path) {
     const std::unique_ptr<OpenMM::System> system = load_openmm_system(path);
     std::vector<double> masses(static_cast<size_t>(system->getNumParticles()));
     for (size_t i = 0; i < masses.size(); ++i)
         masses[i] = system->getParticleMass(static_cast<int>(i));
-    return masses;
+    std::vector<Bond> bonds;
+    for (int f = 0; f < system->getNumForces(); ++f) {
+        const auto* harmonic = dynamic_cast<const OpenMM::HarmonicBondForce*>(&system->getForce(f));
+        if (harmonic == nullptr) continue;
+        for (int k = 0; k < harmonic->getNumBonds(); ++k) {
+            int a = 0, b = 0;
+            double r0 = 0, stiffness = 0;
+            harmonic->getBondParameters(k, a, b, r0, stiffness);
+            bonds.push_back({a, b, r0});
+        }
+    }
+    return {masses, bonds};
 }
 
 /// Standard atomic masses (amu) of the elements in peptides; 0 for anything else (unchecked).
@@ -108,11 +122,12 @@ Molecule::Molecule(MoleculeParams params)
     PITA_CHECK(params_.initial_noise >= 0,
                "[molecule] initial_noise: got {}; expected >= 0 (normalised units).",
                params_.initial_noise);
-    const std::vector<double> masses = read_system_masses(params_.system);
+    auto [masses, bonds] = read_system_masses_and_bonds(params_.system);
     const std::vector<PdbAtom> atoms = read_pdb_atoms(params_.pdb);
     check_pdb_matches_system(atoms, masses, params_);
     data_->masses = at::tensor(masses, at::kDouble);
     data_->pdb_positions = read_pdb_positions(params_.pdb);
+    data_->graph = make_molecular_graph(std::move(bonds), data_->masses, data_->pdb_positions);
 
     const auto n = static_cast<int64_t>(masses.size());
     length_scale_ = params_.length_scale > 0 ? params_.length_scale : reference_length_scale(n);
@@ -137,6 +152,7 @@ int64_t Molecule::n_particles() const { return physical_->n_particles(); }
 
 const at::Tensor& Molecule::pdb_positions() const { return data_->pdb_positions; }
 const at::Tensor& Molecule::masses() const { return data_->masses; }
+const MolecularGraph& Molecule::graph() const { return data_->graph; }
 
 nlohmann::json Molecule::config() const {
     nlohmann::json j = {{"type", "molecule"},

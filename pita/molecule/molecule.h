@@ -17,6 +17,7 @@
 #include <string>
 
 #include "pita/energy/energy.h"
+#include "pita/molecule/molecular_graph.h"
 
 namespace pita {
 
@@ -68,6 +69,8 @@ class Molecule final : public Energy {
     const at::Tensor& pdb_positions() const;
     /// Particle masses from the System, amu (g/mol), [n_particles], float64.
     const at::Tensor& masses() const;
+    /// Bonds (System's HarmonicBondForce) and chirality centres (signs of the PDB structure).
+    const MolecularGraph& graph() const;
 
     /// nm → normalised: (x_nm − centroid)/s. [..., n_particles, 3].
     at::Tensor normalise(const at::Tensor& x_nm) const;

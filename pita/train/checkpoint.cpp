@@ -8,6 +8,7 @@
 
 #include "pita/core/error.h"
 #include "pita/io/atomic_file.h"
+#include "pita/io/tensor_archive.h"
 
 namespace pita {
 namespace {
@@ -15,25 +16,11 @@ namespace {
 constexpr int64_t kFormatVersion = 1;
 
 torch::serialize::InputArchive open_archive(const std::string& path) {
-    PITA_CHECK_AS(IoError, std::filesystem::is_regular_file(path),
-                  "[checkpoint] no checkpoint at '{}'. Give the run directory of an earlier run "
-                  "(it holds train/checkpoint.pt).",
-                  path);
     torch::serialize::InputArchive archive;
-    try {
-        archive.load_from(path);
-    } catch (const c10::Error& e) {
-        throw IoError(
-            fmt::format("[checkpoint] cannot read '{}': {}. The file is damaged or not "
-                        "a pita checkpoint.",
-                        path, e.what_without_backtrace()));
-    }
-    c10::IValue version;
-    PITA_CHECK_AS(IoError, archive.try_read("format_version", version) && version.isInt(),
-                  "[checkpoint] '{}' is not a pita checkpoint (no format_version).", path);
-    PITA_CHECK_AS(IoError, version.toInt() == kFormatVersion,
-                  "[checkpoint] '{}' has format version {}; this build reads version {}.", path,
-                  version.toInt(), kFormatVersion);
+    open_checkpoint_archive(path,
+                            "Give the run directory of an earlier run (it holds "
+                            "train/checkpoint.pt).",
+                            kFormatVersion, archive);
     return archive;
 }
 

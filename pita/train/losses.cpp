@@ -1,6 +1,7 @@
 #include "pita/train/losses.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
 namespace pita {
 
@@ -52,6 +53,29 @@ LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energ
         out.total = out.total + w.energy_matching * out.energy_matching;
     }
     return out;
+}
+
+std::string loss_summary(const LossTerms& t) {
+    std::string s = fmt::format("loss {:.4g}", t.total.item<double>());
+    if (t.score.defined()) s += fmt::format(" dsm {:.3g}", t.score.item<double>());
+    if (t.energy_score.defined()) s += fmt::format(" dist {:.3g}", t.energy_score.item<double>());
+    if (t.energy_matching.defined())
+        s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
+    if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
+    return s;
+}
+
+nlohmann::json terms_json(const LossTerms& t) {
+    nlohmann::json j;
+    auto put = [&](const char* k, const at::Tensor& v) {
+        if (v.defined()) j[k] = v.item<double>();
+    };
+    put("total", t.total);
+    put("score", t.score);
+    put("energy_score", t.energy_score);
+    put("energy_matching", t.energy_matching);
+    put("target_score", t.target_score);
+    return j;
 }
 
 }  // namespace pita

@@ -5,7 +5,10 @@
 //                    (optionally times λ(h): LossOptions::tsm_lambda_weight)
 //   energy_score     λ(h)‖D_E(x_t) − stopgrad D_S(x_t)‖² (second-order autograd; energy net only)
 //   energy_matching  (−log p0 − U(x0, h_min))², zero where −log p0 > energy_mask
+#include <string>
+
 #include <ATen/core/Tensor.h>  // the structs hold tensors by value
+#include <nlohmann/json.hpp>
 
 #include "pita/model/energy_model.h"
 #include "pita/model/score_model.h"
@@ -52,5 +55,10 @@ struct LossTerms {
 LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energy_model,
                          const LossBatch& batch, const at::Tensor& h, const at::Tensor& noise,
                          const LossOptions& options);
+
+/// "loss 1.2 dsm 0.8 ..." for a progress line: the total and each defined term.
+std::string loss_summary(const LossTerms& t);
+/// The defined loss terms as numbers ({"total", "score", ...}).
+nlohmann::json terms_json(const LossTerms& t);
 
 }  // namespace pita

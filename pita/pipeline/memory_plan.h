@@ -9,7 +9,7 @@
 #include "pita/anneal/anneal_stage.h"
 #include "pita/core/memory_estimate.h"
 
-namespace pita::cli {
+namespace pita {
 
 /// The SMC population of one rung and its model evaluations per chunk (keys of `anneal:`).
 void add_anneal_memory(MemoryEstimate& m, const AnnealStageOptions& o, int64_t n_particles,
@@ -25,4 +25,4 @@ void add_training_memory(MemoryEstimate& m, const std::string& rows_key,
 /// Refuses (ConfigError) an estimate above the available memory, naming the keys to lower.
 void require_memory(const MemoryEstimate& m, const std::string& command);
 
-}  // namespace pita::cli
+}  // namespace pita

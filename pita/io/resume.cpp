@@ -1,21 +1,14 @@
-#include "train_helpers.h"
+#include "pita/io/resume.h"
 
 #include <algorithm>
 #include <filesystem>
 
-#include <ATen/core/Tensor.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "pita/core/error.h"
 
-namespace pita::cli {
-
-int64_t count_parameters(const Backbone& b) {
-    int64_t n = 0;
-    for (const auto& [name, p] : b.named_parameters()) n += p.numel();
-    return n;
-}
+namespace pita {
 
 /// Dotted keys whose values differ between two resolved configs.
 std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b,
@@ -90,27 +83,4 @@ RunDirectory open_run_directory(const std::string& output_dir, const std::string
         output_dir, resume_dir.empty() ? RunDirectoryMode::Fresh : RunDirectoryMode::Resume);
 }
 
-std::string loss_summary(const LossTerms& t) {
-    std::string s = fmt::format("loss {:.4g}", t.total.item<double>());
-    if (t.score.defined()) s += fmt::format(" dsm {:.3g}", t.score.item<double>());
-    if (t.energy_score.defined()) s += fmt::format(" dist {:.3g}", t.energy_score.item<double>());
-    if (t.energy_matching.defined())
-        s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
-    if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
-    return s;
-}
-
-nlohmann::json terms_json(const LossTerms& t) {
-    nlohmann::json j;
-    auto put = [&](const char* k, const at::Tensor& v) {
-        if (v.defined()) j[k] = v.item<double>();
-    };
-    put("total", t.total);
-    put("score", t.score);
-    put("energy_score", t.energy_score);
-    put("energy_matching", t.energy_matching);
-    put("target_score", t.target_score);
-    return j;
-}
-
-}  // namespace pita::cli
+}  // namespace pita

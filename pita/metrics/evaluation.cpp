@@ -1,6 +1,7 @@
-#include "pita/pipeline/evaluation.h"
+#include "pita/metrics/evaluation.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <tuple>
 
@@ -12,9 +13,14 @@
 #include "pita/energy/energy.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
+#include "pita/metrics/peptide_metrics.h"
 #include "pita/metrics/sample_metrics.h"
 #include "pita/metrics/torsion_metrics.h"
 #include "pita/molecule/torsions.h"
+#ifdef PITA_WITH_OPENMM
+#include "pita/molecule/molecule.h"
+#endif
 
 namespace pita {
 namespace {
@@ -73,6 +79,69 @@ void report_outliers(nlohmann::json& out, const at::Tensor& x, const at::Tensor&
                               {"largest_extent", extent.max().item<double>()},
                               {"above_energy_limit", high.sum().item<int64_t>()},
                               {"energy_limit", energy_limit}};
+}
+
+/// Peptides, reference-free: chirality, broken bonds and P(φ > 0) of all usable samples.
+void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::Tensor& angles,
+                           const EvaluationOptions& options) {
+    const ChiralityCounts c = count_chirality(x, options.chiral_centres);
+    const auto n = static_cast<double>(x.size(0));
+    out["chirality"] = {{"l_form", c.l_form},
+                        {"mirrored", c.mirrored},
+                        {"mixed", c.mixed},
+                        {"d_fraction", static_cast<double>(c.mirrored + c.mixed) / n},
+                        {"centres", options.chiral_centres.size()}};
+    out["broken_bond_fraction"] = has_broken_bond(x * options.length_scale_nm, options.bonds)
+                                      .to(at::kDouble)
+                                      .mean()
+                                      .item<double>();
+    out["phi_positive"] = nlohmann::json::array();
+    for (std::size_t k = 0; k < options.torsion_names.size(); ++k) {
+        if (options.torsion_names[k].rfind("phi", 0) != 0) continue;
+        const PositiveFraction f = positive_fraction(angles.select(1, static_cast<int64_t>(k)), x);
+        out["phi_positive"].push_back({{"torsion", options.torsion_names[k]},
+                                       {"fraction", f.fraction},
+                                       {"standard_error", f.standard_error},
+                                       {"distinct_samples", f.distinct_samples}});
+    }
+}
+
+/// Peptides, against the reference: P(φ > 0) of the reference with z, and the Ramachandran KL
+/// per residue with its finite-sample floor (the reference's halves against each other).
+void add_reference_structure_metrics(nlohmann::json& out, const at::Tensor& angles,
+                                     const at::Tensor& reference_x, const at::Tensor& ref_angles,
+                                     const EvaluationOptions& options) {
+    for (auto& entry : out["phi_positive"]) {
+        const auto& names = options.torsion_names;
+        const auto k = static_cast<int64_t>(
+            std::find(names.begin(), names.end(), entry["torsion"].get<std::string>()) -
+            names.begin());
+        const PositiveFraction r = positive_fraction(ref_angles.select(1, k), reference_x);
+        entry["reference_fraction"] = r.fraction;
+        entry["reference_standard_error"] = r.standard_error;
+        const double se = std::hypot(entry["standard_error"].get<double>(), r.standard_error);
+        entry["z"] = se > 0 ? (entry["fraction"].get<double>() - r.fraction) / se : 0.0;
+    }
+    out["rama_kl"] = nlohmann::json::array();
+    const int64_t half = ref_angles.size(0) / 2;
+    for (std::size_t i = 0; i < options.torsion_names.size(); ++i) {
+        const std::string& name = options.torsion_names[i];
+        if (name.rfind("phi ", 0) != 0) continue;
+        const std::string residue = name.substr(4);
+        const auto psi =
+            std::find(options.torsion_names.begin(), options.torsion_names.end(), "psi " + residue);
+        if (psi == options.torsion_names.end()) continue;
+        const at::Tensor cols = at::tensor(
+            {static_cast<int64_t>(i), static_cast<int64_t>(psi - options.torsion_names.begin())},
+            at::kLong);
+        const at::Tensor gen = angles.index_select(1, cols);
+        const at::Tensor ref = ref_angles.index_select(1, cols);
+        out["rama_kl"].push_back(
+            {{"residue", residue},
+             {"kl", ramachandran_kl(ref, gen)},
+             {"floor", ramachandran_kl(ref.slice(0, 0, half), ref.slice(0, half, 2 * half))},
+             {"floor_samples", half}});
+    }
 }
 
 }  // namespace
@@ -137,7 +206,8 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
     out["configurational_temperature"] = {{"value", tc.value},
                                           {"standard_error", tc.standard_error},
                                           {"estimator", peptide ? "rugh" : "virial"}};
-    at::Tensor angles;  // [rows of x_eval, n_torsions], peptides only
+    at::Tensor angles;      // [rows of x_eval, n_torsions], peptides only
+    at::Tensor all_angles;  // [rows of x_ok, n_torsions], peptides only
     if (peptide) {
         angles = dihedral_angles(x_eval, torsion_atoms);
         out["torsion_names"] = options.torsion_names;
@@ -145,14 +215,19 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         const at::Tensor mean_cos = angles.cos().mean(0);
         for (int64_t k = 0; k < mean_cos.numel(); ++k)
             out["torsion_mean_cos"].push_back(mean_cos[k].item<double>());
+        all_angles = dihedral_angles(x_ok, torsion_atoms);
+        add_structure_metrics(out, x_ok, all_angles, options);
     }
     if (!reference) {
         report_outliers(out, x_ok, e_ok, temperature, energy.translation_invariant(), x_ok, e_ok);
         return out;
     }
 
-    const at::Tensor rx_all = read_npy(*reference + "/samples.npy").to(at::kDouble);
-    const at::Tensor re_all = read_npy(*reference + "/energies.npy").to(at::kDouble);
+    const SampleSet reference_set = read_sample_set(*reference);
+    PITA_CHECK_AS(IoError, reference_set.energies.defined(), "[metrics] reference '{}' has no {}.",
+                  *reference, kEnergiesFile);
+    const at::Tensor rx_all = reference_set.samples.to(at::kDouble);
+    const at::Tensor& re_all = reference_set.energies;
     const at::Tensor rx = rx_all.reshape({rx_all.size(0), x_ok.size(1), x_ok.size(2)});
     PITA_CHECK(re_all.size(0) == rx.size(0),
                "[metrics] reference '{}': {} samples but {} energies.", *reference, rx.size(0),
@@ -178,12 +253,31 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         out["torsion_w2"] = td.w2;
         out["torsion_torus_w2"] = td.torus_w2;
         out["torsion_samples"] = std::min({n, angles.size(0), r_x.size(0)});
+        add_reference_structure_metrics(out, all_angles, rx, dihedral_angles(rx, torsion_atoms),
+                                        options);
     } else if (energy.translation_invariant() && options.equivariant_samples > 1) {
         out["equivariant_w2"] = equivariant_w2(subsample(x_eval, options.equivariant_samples, gen),
                                                subsample(r_x, options.equivariant_samples, gen));
         out["equivariant_samples"] = std::min<int64_t>(options.equivariant_samples, x_eval.size(0));
     }
     return out;
+}
+
+void add_target_torsions([[maybe_unused]] const Energy& energy,
+                         [[maybe_unused]] EvaluationOptions& options) {
+#ifdef PITA_WITH_OPENMM
+    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
+    if (molecule == nullptr) return;
+    options.torsions.clear();
+    options.torsion_names.clear();
+    options.bonds = molecule->graph().bonds;
+    options.chiral_centres = molecule->graph().chiral_centres;
+    options.length_scale_nm = molecule->length_scale();
+    for (const Torsion& t : ramachandran_torsions(read_pdb_atoms(molecule->params().pdb))) {
+        options.torsions.push_back(t.atoms);
+        options.torsion_names.push_back(t.name);
+    }
+#endif
 }
 
 }  // namespace pita

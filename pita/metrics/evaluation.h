@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/tensor_fwd.h"
+#include "pita/molecule/molecular_graph.h"
 
 namespace pita {
 
@@ -28,8 +29,18 @@ struct EvaluationOptions {
     std::vector<std::array<int64_t, 4>> torsions;
     std::vector<std::string> torsion_names;
     int64_t torsion_samples = 1000;  ///< rows per set for the torsion OT (N·M costs)
-    int64_t rugh_samples = 500;      ///< peptides: rows for Rugh's T_conf (2·3N + 1 forces each)
+    /// Peptides: bonds (broken-bond count) and chirality centres (D/L check), and the length
+    /// scale that turns sample coordinates into nm (Molecule::length_scale()).
+    std::vector<Bond> bonds;
+    std::vector<ChiralCentre> chiral_centres;
+    double length_scale_nm = 1.0;
+    int64_t rugh_samples = 500;  ///< peptides: rows for Rugh's T_conf (2·3N + 1 forces each)
 };
+
+/// For a peptide target (energy.type molecule): its φ/ψ torsions from the PDB, its bonds,
+/// chirality centres and length scale into `options`, so the Ramachandran, chirality and bond
+/// metrics replace the atom-permuting equivariant W2. Other targets: no-op.
+void add_target_torsions(const Energy& energy, EvaluationOptions& options);
 
 /// The directory `<reference_root>/T<T>` (T printed with {:g}) holding samples.npy and
 /// energies.npy, if it exists.
@@ -49,7 +60,12 @@ std::optional<std::string> reference_directory(const std::string& reference_root
 /// "virial" ⟨Σ(x_i − x̄)·∇_iE⟩/dof, or for peptides "rugh" ⟨|∇E|²⟩/⟨∇²E⟩}, and
 /// "energy_evaluations" (the force evaluations the configurational temperature needed; they are
 /// the metrics' own, never counted as the sampler's)}; for peptides also "torsion_names" and
-/// "torsion_mean_cos" (⟨cos θ⟩ per torsion: −1 all near ±π, +1 all near 0).
+/// "torsion_mean_cos" (⟨cos θ⟩ per torsion: −1 all near ±π, +1 all near 0), "phi_positive"
+/// (per φ: P(φ > 0) with its standard error over distinct samples, and with a reference the
+/// reference's and z = the difference over the combined error), "rama_kl" (per residue with φ
+/// and ψ, with a reference: KL(ref ‖ gen) and "floor", the KL between the reference's two
+/// halves), "chirality" ({l_form, mirrored, mixed, d_fraction}: mirrored and mixed are D at some
+/// centre) and "broken_bond_fraction" (some bond over 1.5× its equilibrium length).
 nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x, const at::Tensor& e,
                                 double temperature, const std::optional<std::string>& reference,
                                 const EvaluationOptions& options);

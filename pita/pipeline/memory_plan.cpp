@@ -1,10 +1,10 @@
-#include "memory_plan.h"
+#include "pita/pipeline/memory_plan.h"
 
 #include <algorithm>
 
 #include "pita/model/backbone_factory.h"
 
-namespace pita::cli {
+namespace pita {
 
 void add_anneal_memory(MemoryEstimate& m, const AnnealStageOptions& o, int64_t n_particles,
                        int64_t spatial_dim, const nlohmann::json& backbone, int64_t float_bytes) {
@@ -37,4 +37,4 @@ void require_memory(const MemoryEstimate& m, const std::string& command) {
     m.require_fits(available_memory_bytes(), command);
 }
 
-}  // namespace pita::cli
+}  // namespace pita

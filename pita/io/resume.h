@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the commands that train (`pita train`, `pita run`).
-#include <cstdint>
+// Resuming a run: which directory it continues in, and the check that the config it resumes with
+// is the one it started with (except the keys the pipeline allows to change, e.g. threads).
 #include <functional>
 #include <string>
 #include <vector>
@@ -8,12 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/io/run_directory.h"
-#include "pita/model/backbone.h"
-#include "pita/train/losses.h"
 
-namespace pita::cli {
-
-int64_t count_parameters(const Backbone& b);
+namespace pita {
 
 /// Dotted keys whose values differ between two resolved configs, except those `may_change`
 /// accepts (what a resumed run may change).
@@ -49,9 +45,4 @@ std::vector<std::string> resume_overrides(const std::string& command,
 /// How a command opens its output directory: Resume when `resume_dir` is given, else Fresh.
 RunDirectory open_run_directory(const std::string& output_dir, const std::string& resume_dir);
 
-/// "loss 1.2 dsm 0.8 ..." for the progress line.
-std::string loss_summary(const LossTerms& t);
-/// The defined loss terms as numbers.
-nlohmann::json terms_json(const LossTerms& t);
-
-}  // namespace pita::cli
+}  // namespace pita

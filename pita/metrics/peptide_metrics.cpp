@@ -1,0 +1,70 @@
+#include "pita/metrics/peptide_metrics.h"
+
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "pita/core/error.h"
+
+namespace pita {
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+/// 2-D density histogram of (φ, ψ) over [−π, π]², [bins, bins], integrating to 1 (or all zeros
+/// for no rows).
+at::Tensor density_histogram(const at::Tensor& phi_psi, int64_t bins) {
+    const at::Tensor a = phi_psi.to(at::kCPU, at::kDouble);
+    const at::Tensor finite = at::isfinite(a).all(1);
+    const at::Tensor ok = a.index({finite});
+    const double width = 2 * kPi / static_cast<double>(bins);
+    // Bin k holds [−π + k·w, −π + (k+1)·w); π itself goes to the last bin.
+    const at::Tensor idx =
+        ((ok + kPi) / width).floor().clamp(0, static_cast<double>(bins - 1)).to(at::kLong);
+    const at::Tensor flat = idx.select(1, 0) * bins + idx.select(1, 1);
+    at::Tensor counts = at::zeros({bins * bins}, at::kDouble);
+    if (ok.size(0) > 0) counts.index_add_(0, flat, at::ones({ok.size(0)}, at::kDouble));
+    const double n = static_cast<double>(ok.size(0));
+    return n > 0 ? counts.view({bins, bins}) / (n * width * width) : counts.view({bins, bins});
+}
+
+}  // namespace
+
+PositiveFraction positive_fraction(const at::Tensor& angles) {
+    return positive_fraction(angles, at::Tensor());
+}
+
+PositiveFraction positive_fraction(const at::Tensor& angles, const at::Tensor& rows) {
+    const at::Tensor a = angles.to(at::kCPU, at::kDouble).reshape(-1);
+    const at::Tensor finite = at::isfinite(a);
+    const at::Tensor ok = a.index({finite});
+    PositiveFraction out;
+    if (ok.numel() == 0) return out;
+    out.fraction = ok.gt(0).to(at::kDouble).mean().item<double>();
+    if (rows.defined()) {
+        const at::Tensor r = rows.to(at::kCPU).flatten(1).index({finite});
+        out.distinct_samples = std::get<0>(at::unique_dim(r, 0)).size(0);
+    } else {
+        out.distinct_samples = std::get<0>(at::_unique(ok)).numel();
+    }
+    const auto n = static_cast<double>(out.distinct_samples);
+    out.standard_error = std::sqrt(out.fraction * (1 - out.fraction) / n);
+    return out;
+}
+
+double ramachandran_kl(const at::Tensor& reference, const at::Tensor& generated, int64_t bins) {
+    PITA_CHECK(reference.dim() == 2 && reference.size(1) == 2 && generated.dim() == 2 &&
+                   generated.size(1) == 2,
+               "[metrics] ramachandran_kl: expected [M, 2] and [N, 2] (φ, ψ); got {} and {} "
+               "dimensions.",
+               reference.dim(), generated.dim());
+    PITA_CHECK(bins >= 1, "[metrics] ramachandran_kl: bins {}; expected >= 1.", bins);
+    constexpr double kEps = 1e-10;
+    const at::Tensor p = density_histogram(reference, bins);
+    const at::Tensor q = density_histogram(generated, bins);
+    const double width = 2 * kPi / static_cast<double>(bins);
+    return (p * ((p + kEps) / (q + kEps)).log()).sum().item<double>() * width * width;
+}
+
+}  // namespace pita

@@ -1,0 +1,36 @@
+#pragma once
+// Metrics of peptide samples in torsion space that the populations of metastable states decide
+// (issue 14; PITA-SPEC §7): the fraction of samples with φ > 0 (the left-handed basin, behind a
+// barrier that short MD at 300 K does not cross) and the Ramachandran KL divergence.
+#include <cstdint>
+
+#include "pita/core/tensor_fwd.h"
+
+namespace pita {
+
+/// P(φ > 0) of one torsion with its standard error sqrt(p(1 − p)/n), where n counts distinct
+/// samples (an SMC population holds copies of its resampled particles, which add no information).
+/// The error assumes independent distinct samples; for correlated ones (MD frames) it is a lower
+/// bound.
+struct PositiveFraction {
+    double fraction = 0;
+    double standard_error = 0;
+    int64_t distinct_samples = 0;
+};
+
+/// @param angles  [N] radians; non-finite entries are dropped
+/// @param rows    [N, ...] the samples the angles belong to, to count distinct ones
+PositiveFraction positive_fraction(const at::Tensor& angles, const at::Tensor& rows);
+/// The same, counting distinct angle values.
+PositiveFraction positive_fraction(const at::Tensor& angles);
+
+/// The Ramachandran KL divergence KL(ref ‖ gen) of one residue's (φ, ψ) (the definition the
+/// paper's number most likely follows, FAB's evaluate_aldp; spec §7): 64×64 histograms over
+/// [−π, π]² normalised as densities, ε = 1e-10 added to both, Σ p·log((p + ε)/(q + ε))·(2π/64)².
+/// Rows with a non-finite angle are dropped. Large finite-sample floor: report it beside the KL
+/// of two halves of the reference.
+/// @param reference, generated  [M, 2], [N, 2] (φ, ψ) radians
+/// @param bins  per axis
+double ramachandran_kl(const at::Tensor& reference, const at::Tensor& generated, int64_t bins = 64);
+
+}  // namespace pita

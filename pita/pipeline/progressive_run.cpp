@@ -1,0 +1,479 @@
+#include "pita/pipeline/progressive_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "pita/config/config.h"
+#include "pita/core/error.h"
+#include "pita/core/rng.h"
+#include "pita/core/run_observer.h"
+#include "pita/energy/energy.h"
+#include "pita/energy/energy_factory.h"
+#include "pita/io/atomic_file.h"
+#include "pita/io/npy.h"
+#include "pita/io/resume.h"
+#include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
+#include "pita/model/backbone.h"
+#include "pita/model/backbone_factory.h"
+#include "pita/model/energy_model.h"
+#include "pita/model/score_model.h"
+#include "pita/molecule/molecular_graph.h"
+#include "pita/pipeline/memory_plan.h"
+#include "pita/pipeline/run_state.h"
+#include "pita/train/checkpoint.h"
+#include "pita/train/dataset.h"
+#include "pita/train/trainer_config.h"
+#include "pita/train/training_log.h"
+#ifdef PITA_WITH_OPENMM
+#include "pita/md/md_relaxation.h"
+#include "pita/molecule/molecule.h"
+#endif
+
+namespace pita {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::vector<double> read_ladder(const ConfigNode& root) {
+    const std::vector<double> ladder =
+        root.get_double_list("ladder", {4.0, 3.0, 2.0, 1.5, 1.2, 1.0}, Bounds::above(0));
+    bool ok = ladder.size() >= 2;
+    for (std::size_t i = 1; i < ladder.size(); ++i) ok &= ladder[i] < ladder[i - 1];
+    for (double t : ladder) ok &= t > 0;
+    if (!ok)
+        root.error("ladder",
+                   "expected at least two positive temperatures in decreasing order, "
+                   "e.g. [4, 3, 2, 1.5, 1.2, 1.0].");
+    return ladder;
+}
+
+std::string read_reference_root(const ConfigNode& metrics) {
+    const std::string root = metrics.get_string("reference", "");
+    // Refused up front: a mistyped or cwd-relative reference would otherwise cost a whole run
+    // and then silently score nothing.
+    if (!root.empty() && !std::filesystem::is_directory(root))
+        metrics.error("reference",
+                      fmt::format("directory '{}' not found (relative paths are taken from the "
+                                  "current directory, {}). Run from the repository root, give an "
+                                  "absolute path, or set metrics.reference='' to skip the "
+                                  "reference metrics.",
+                                  root, std::filesystem::current_path().string()));
+    return root;
+}
+
+/// Resolves anneal.relaxation for the target and, for MD, plugs the molecule's MD relaxation
+/// into the annealing stage.
+void configure_relaxation(const ConfigNode& anneal, const Energy& energy, AnnealStageOptions& o) {
+#ifdef PITA_WITH_OPENMM
+    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
+#else
+    const Energy* molecule = nullptr;
+#endif
+    try {
+        o.relaxation = resolve_relaxation(o.relaxation, molecule != nullptr);
+    } catch (const ConfigError&) {
+        anneal.error("relaxation",
+                     "md needs a molecule target (masses and physical units); use "
+                     "mala for this target.");
+        return;
+    }
+    if (o.relaxation != RelaxationMethod::Md) return;
+    if (o.relax_steps > 0)
+        anneal.error("relax_steps",
+                     "is the MALA relaxation's step count, but the relaxation is "
+                     "md (the default for molecules): set anneal.relax_md_ps "
+                     "(0 = none), or anneal.relaxation: mala.");
+#ifdef PITA_WITH_OPENMM
+    if (o.relax_md_ps <= 0) return;
+    MdRelaxationOptions md;
+    md.duration_ps = o.relax_md_ps;
+    md.step_size_ps = o.relax_md_step_size;
+    md.friction = o.relax_md_friction;
+    o.custom_relaxation.summary = describe(md);
+    o.custom_relaxation.relax = [molecule, md](const at::Tensor& x, double temperature,
+                                               at::Generator& gen) {
+        return relax_by_md(*molecule, temperature, x, md, gen);
+    };
+#endif
+}
+
+/// The chiral centres of a molecule target; none for any other target.
+std::vector<ChiralCentre> chiral_centres_of([[maybe_unused]] const Energy& energy) {
+#ifdef PITA_WITH_OPENMM
+    if (const auto* molecule = dynamic_cast<const Molecule*>(&energy))
+        return molecule->graph().chiral_centres;
+#endif
+    return {};
+}
+
+/// anneal.fix_mirrored needs chirality centres; a molecule with centres needs a backbone that can
+/// tell enantiomers apart, or the fix: an E(3)-equivariant network (EGNN) gives a mirror image the
+/// same density, so about half its samples come out D.
+void check_chirality_options(const ConfigNode& root, const Energy& energy,
+                             const std::string& backbone, bool fix_mirrored) {
+    const bool chiral = !chiral_centres_of(energy).empty();
+    if (fix_mirrored && !chiral)
+        root.child("anneal").error("fix_mirrored",
+                                   "the target has no chirality centres (only molecule targets "
+                                   "with a tetrahedral centre have); remove the key.");
+    if (chiral && !fix_mirrored && backbone == "egnn")
+        root.child("model").error(
+            "backbone",
+            "egnn is E(3)-equivariant: it cannot tell a molecule from its mirror image, so about "
+            "half its samples would be D. Use dit (or mlp), or set anneal.fix_mirrored: true to "
+            "mirror the inverted samples back (counted in anneal.json).");
+}
+
+/// Molecules: the D/L counts of the annealed samples in `r.summary["chirality"]`, and with
+/// `fix`, the mirrored ones mirrored back in both r.x and r.x_before_relaxation.
+void check_and_fix_chirality(AnnealStageResult& r, const std::vector<ChiralCentre>& centres,
+                             bool fix) {
+    if (centres.empty()) return;
+    auto counts_json = [&](const at::Tensor& x) {
+        const ChiralityCounts c = count_chirality(x, centres);
+        return nlohmann::json{{"l_form", c.l_form}, {"mirrored", c.mirrored}, {"mixed", c.mixed}};
+    };
+    nlohmann::json& j = r.summary["chirality"];
+    j["before_fix"] = counts_json(r.x);
+    if (r.x_before_relaxation.defined())
+        j["before_relaxation"] = counts_json(r.x_before_relaxation);
+    j["fixed"] = fix;
+    if (!fix) return;
+    int64_t n = 0;
+    r.x = fix_mirrored(r.x, centres, &n);
+    j["mirrored_back"] = n;
+    if (r.x_before_relaxation.defined())
+        r.x_before_relaxation = fix_mirrored(r.x_before_relaxation, centres);
+    j["after_fix"] = counts_json(r.x);
+}
+
+/// The folder of ladder rung `i`'s samples: data/T<T_0> for the data, T<T_i> for annealed rungs.
+std::string rung_dir(const std::vector<double>& ladder, std::size_t i) {
+    return i == 0 ? "data/" + temperature_dir(ladder[i]) : temperature_dir(ladder[i]);
+}
+
+}  // namespace
+
+ProgressiveRunPlan::ProgressiveRunPlan(NoiseSchedule noise_schedule)
+    : schedule(std::move(noise_schedule)) {}
+ProgressiveRunPlan::ProgressiveRunPlan(ProgressiveRunPlan&&) noexcept = default;
+ProgressiveRunPlan& ProgressiveRunPlan::operator=(ProgressiveRunPlan&&) noexcept = default;
+ProgressiveRunPlan::~ProgressiveRunPlan() = default;
+
+ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
+                                             const std::string& default_stem) {
+    const RunSettings settings = read_run_settings(root, default_stem, "float32");
+    std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
+    const std::vector<double> ladder = read_ladder(root);
+    const DataPhaseOptions data = read_data_phase_options(root.child("data"));
+    ProgressiveRunPlan plan(make_noise_schedule(root.child("schedule")));
+    ProgressiveRunOptions& o = plan.options;
+    o.settings = settings;
+    o.ladder = ladder;
+    o.data = data;
+    const ConfigNode train = root.child("train");
+    o.trainer = read_trainer_options(train, plan.schedule);
+    o.training = read_training_schedule(train, TrainingStages::Progressive,
+                                        static_cast<int64_t>(ladder.size()) - 1);
+    const ConfigNode anneal = root.child("anneal");
+    o.anneal = read_anneal_stage_options(anneal);
+    o.energy_mask_threshold =
+        anneal.get_double("energy_mask_threshold", o.energy_mask_threshold, Bounds::above(0));
+    const ConfigNode metrics = root.child("metrics");
+    configure_relaxation(anneal, *energy, o.anneal);
+    o.fix_mirrored = anneal.get_bool("fix_mirrored", o.fix_mirrored);
+    o.reference_root = read_reference_root(metrics);
+    o.evaluation.max_samples =
+        metrics.get_int("max_samples", o.evaluation.max_samples, Bounds::at_least(1));
+    // 0 skips the equivariant W2.
+    o.evaluation.equivariant_samples = metrics.get_int(
+        "equivariant_samples", o.evaluation.equivariant_samples, Bounds::between(0, 100000));
+    o.evaluation.seed = settings.seed;
+    add_target_torsions(*energy, o.evaluation);
+    plan.backbone = make_backbone(root.child("model"), energy->n_particles(), energy->spatial_dim(),
+                                  settings.seed);
+    plan.sigma_data = read_sigma_data(root.child("model"));
+    check_chirality_options(root, *energy, plan.backbone->config().value("type", ""),
+                            o.fix_mirrored);
+    plan.energy = std::move(energy);
+    return plan;
+}
+
+std::vector<double> temperatures_without_reference(const ProgressiveRunOptions& options) {
+    std::vector<double> missing;
+    if (options.reference_root.empty()) return missing;
+    for (double t : options.ladder)
+        if (!reference_directory(options.reference_root, t)) missing.push_back(t);
+    return missing;
+}
+
+MemoryEstimate estimate_progressive_run_memory(const ProgressiveRunPlan& plan) {
+    const ProgressiveRunOptions& o = plan.options;
+    const int64_t n = plan.energy->n_particles();
+    const int64_t d = plan.energy->spatial_dim();
+    MemoryEstimate memory;
+    memory.add("data.n_chains", sampler_state_bytes(o.data.chains.chains_per_temperature, n, d),
+               "the MCMC chains");
+    memory.add("data.production_steps", 2.0 * stored_rows_bytes(o.data.kept_rows(), n, d),
+               "kept MCMC samples (production_steps / thin per chain)");
+    const auto float_bytes = static_cast<int64_t>(c10::elementSize(o.settings.dtype));
+    add_training_memory(memory, "data.max_rows", "train.batch_size", o.trainer.batch_size,
+                        o.data.max_rows, static_cast<int64_t>(o.ladder.size()) - 1, n, d,
+                        plan.backbone->config(), float_bytes);
+    add_anneal_memory(memory, o.anneal, n, d, plan.backbone->config(), float_bytes);
+    return memory;
+}
+
+bool progressive_run_may_change_on_resume(const std::string& key, bool annealed) {
+    return key == "output_dir" || key == "threads" || key == "device" ||
+           key.rfind("metrics.", 0) == 0 || (!annealed && key.rfind("anneal.", 0) == 0);
+}
+
+nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir,
+                               const RunInvocation& invocation, RunObserver& observer) {
+    const ProgressiveRunOptions& o = plan.options;
+    const Energy& energy = *plan.energy;
+    const std::vector<double>& ladder = o.ladder;
+    const double t_top = ladder.front();
+    const RunSettings& settings = o.settings;
+    PITA_CHECK(plan.backbone != nullptr,
+               "[run] the plan's backbone was already used: read a new plan for each run.");
+
+    const std::string checkpoint_path = dir.path("train/checkpoint.pt");
+    RunState state = RunState::load(dir);
+    if (invocation.resume) {
+        // The metrics are computed afresh at the end of every session, and the anneal section is
+        // read only by phases that have not started yet: a resume may correct both (the new
+        // values are recorded in run.json's "resumed" entry).
+        const bool annealed = state.any_done_with_prefix("anneal");
+        nlohmann::json record = read_resumable_record(
+            dir, "run", dir.root(), invocation.resolved_config,
+            [annealed](const std::string& key) {
+                return progressive_run_may_change_on_resume(key, annealed);
+            },
+            annealed ? "threads, device, output and metrics.*"
+                     : "threads, device, output, metrics.* and (before the first annealing "
+                       "phase) anneal.*");
+        record["resumed"].push_back(make_run_record(invocation.resolved_config, settings.seed,
+                                                    invocation.threads, settings.device.str(),
+                                                    invocation.command_line));
+        dir.write_run_json(record);
+    } else {
+        nlohmann::json record =
+            make_run_record(invocation.resolved_config, settings.seed, invocation.threads,
+                            settings.device.str(), invocation.command_line);
+        record["command"] = "run";
+        record["energy"] = energy.config();
+        record["schedule"] = plan.schedule.config();
+        record["model"] = plan.backbone->config();
+        dir.write_run_json(record);
+    }
+    std::filesystem::create_directories(dir.path("train"));
+
+    const std::string backbone_name = plan.backbone->name();
+    const int64_t parameters = count_parameters(*plan.backbone);
+    ScoreModel score(std::move(plan.backbone), plan.sigma_data);
+    EnergyModel energy_model(score.backbone().clone(), plan.sigma_data);
+    score.backbone().to(settings.device, settings.dtype);
+    energy_model.backbone().to(settings.device, settings.dtype);
+    // Sampling copies: annealing uses the EMA weights without touching the trained ones.
+    ScoreModel score_ema(score.backbone().clone(), plan.sigma_data);
+    EnergyModel energy_ema(score.backbone().clone(), plan.sigma_data);
+    Trainer trainer(score, energy_model, plan.schedule, o.trainer, energy.translation_invariant());
+    at::Generator gen =
+        make_generator(stream_seed(settings.seed, RandomStream::Training), settings.device);
+    std::vector<ReplayBuffer> buffers;
+    if (std::filesystem::exists(checkpoint_path))
+        load_checkpoint(checkpoint_path, trainer, buffers, gen);
+    auto save = [&](int64_t stage) {
+        save_checkpoint(
+            checkpoint_path, trainer, buffers, gen,
+            {{"config", invocation.resolved_config}, {"step", trainer.steps()}, {"stage", stage}});
+    };
+    const at::TensorOptions tensor_options =
+        at::TensorOptions(settings.dtype).device(settings.device);
+
+    observer.message(fmt::format(
+        "[pita run] {} · ladder {} · {} ({} parameters per network) · seed {} · {} thread{} · "
+        "output {}{}",
+        energy.name(), fmt::join(ladder, " → "), backbone_name, parameters, settings.seed,
+        invocation.threads, invocation.threads == 1 ? "" : "s", dir.root(),
+        invocation.resume ? fmt::format(" · resuming after {} completed phase{}", state.done.size(),
+                                        state.done.size() == 1 ? "" : "s")
+                          : ""));
+
+    // ---- data: samples at the top temperature ----------------------------------------------
+    if (!state.is_done("data")) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const DataPhaseResult data =
+            run_data_phase(energy, o.data, t_top, settings.seed, settings.device, observer);
+        const std::string sub = rung_dir(ladder, 0);
+        write_sample_set(dir.path(sub), data.x, data.energy);
+        state.add_evaluations("data", data.energy_evaluations);
+        const int64_t before = energy.evaluations();
+        buffers.clear();
+        buffers.push_back(make_buffer(energy, data.x, t_top, 1.0, o.data.max_rows,
+                                      fmt::format("mcmc:T={:g}", t_top), tensor_options,
+                                      dir.path(sub + "/samples.npy")));
+        state.add_evaluations("buffer", energy.evaluations() - before);
+        save(0);
+        state.done.insert("data");
+        state.add_seconds("data", seconds_since(t0));
+        state.save(dir);
+        observer.message(
+            fmt::format("data: {} {} samples at T = {:g} ({} target-energy "
+                        "evaluations)",
+                        data.x.size(0), data.sampler, t_top, data.energy_evaluations));
+    }
+
+    // ---- the ladder ------------------------------------------------------------------------
+    TrainingLog log(dir.path("train/losses.csv"), trainer.steps());
+    for (std::size_t i = 0; i + 1 < ladder.size(); ++i) {
+        const double t_from = ladder[i];
+        const double t_to = ladder[i + 1];
+        const auto stage = static_cast<int64_t>(i);
+        const std::string train_phase = fmt::format("train{}", i);
+        if (!state.is_done(train_phase)) {
+            const auto t0 = std::chrono::steady_clock::now();
+            TrainingLoopOptions loop;
+            loop.command = "run";
+            loop.stage = stage;
+            loop.until_step = o.training.step_at_end_of_stage(stage);
+            loop.log_every = o.training.log_every;
+            loop.checkpoint_every = o.training.checkpoint_every;
+            loop.phase = fmt::format("train T={:g}", t_from);
+            run_training_loop(
+                trainer, buffers, gen, loop, log, [&] { save(stage); }, observer);
+            // Kept per stage, so any rung can be re-sampled later (`pita anneal
+            // anneal.checkpoint=RUN/train/stage<i>.pt`), e.g. at γ = 1 as a model check.
+            copy_file_atomically(checkpoint_path, dir.path(fmt::format("train/stage{}.pt", i)));
+            state.done.insert(train_phase);
+            state.add_seconds("train", seconds_since(t0));
+            state.save(dir);
+        }
+
+        const std::string anneal_phase = fmt::format("anneal{}", i);
+        if (state.is_done(anneal_phase)) continue;
+        const auto t0 = std::chrono::steady_clock::now();
+        trainer.copy_ema_to(score_ema, energy_ema);  // sampling uses the EMA weights (§4.6)
+        score_ema.backbone().train(false);
+        energy_ema.backbone().train(false);
+        at::Generator anneal_gen = make_generator(
+            stream_seed(settings.seed, RandomStream::Annealing, stage), settings.device);
+        const std::string phase = fmt::format("anneal T={:g}→{:g}", t_from, t_to);
+        const double beta_from = t_top / t_from;
+        AnnealStageResult r = anneal_stage(
+            energy, score_ema, energy_ema, plan.schedule, o.anneal, t_from, beta_from, t_to,
+            tensor_options, anneal_gen, [&](int64_t step, int64_t total, const AnnealStepStats& s) {
+                observer.progress(phase, step, total,
+                                  fmt::format("t {:.3f} ESS {:.0f}", s.t, s.ess));
+            });
+        observer.phase_finished(
+            phase, fmt::format("min ESS {:.0f}", r.summary["sde"]["min_ess"].get<double>()));
+        check_and_fix_chirality(r, chiral_centres_of(energy), o.fix_mirrored);
+        const std::string sub = rung_dir(ladder, i + 1);
+        write_sample_set(dir.path(sub), r.x, r.energy);
+        if (r.x_before_relaxation.defined())
+            write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
+                             r.energy_before_relaxation);
+        write_anneal_diagnostics(dir.path(sub + "/diagnostics.csv"), r.stats);
+        write_json(dir.path(sub + "/anneal.json"), r.summary);
+        state.add_evaluations("correction",
+                              r.summary["energy_evaluations"]["correction"].get<int64_t>());
+        state.add_evaluations("relaxation",
+                              r.summary["energy_evaluations"]["relaxation"].get<int64_t>());
+        if (i + 2 < ladder.size()) {
+            // The next buffer (spec §6.2): drop non-finite and extreme energies; if that would
+            // drop everything, keep every finite row.
+            const at::Tensor e = r.energy.to(at::kCPU);
+            at::Tensor keep = at::isfinite(e) & (e / t_to).abs().le(o.energy_mask_threshold);
+            if (keep.sum().item<int64_t>() == 0) keep = at::isfinite(e);
+            PITA_CHECK_AS(NumericalError, keep.sum().item<int64_t>() > 0,
+                          "[run] annealing to T = {:g} produced no sample with a finite energy. "
+                          "Train longer (train.steps) or use more annealing steps.",
+                          t_to);
+            // A kill between this checkpoint and state.json leaves the buffer saved but the phase
+            // open: the re-run replaces it instead of adding a second copy.
+            if (buffers.size() > i + 1)
+                buffers.erase(buffers.begin() + static_cast<std::ptrdiff_t>(i + 1), buffers.end());
+            const int64_t before = energy.evaluations();
+            buffers.push_back(make_buffer(
+                energy, r.x.index({keep.to(r.x.device())}), t_to, t_top / t_to, o.data.max_rows,
+                fmt::format("annealed:T={:g} from models trained at T={:g} (stage {})", t_to,
+                            t_from, i),
+                tensor_options, dir.path(sub + "/samples.npy")));
+            state.add_evaluations("buffer", energy.evaluations() - before);
+            save(stage);
+        }
+        state.done.insert(anneal_phase);
+        state.add_seconds("anneal", seconds_since(t0));
+        state.save(dir);
+        observer.message(fmt::format("T = {:g}: {} samples, <E> = {:.3f}, min SMC ESS {:.0f}{}",
+                                     t_to, r.x.size(0), r.summary["mean_energy"].get<double>(),
+                                     r.summary["sde"]["min_ess"].get<double>(),
+                                     r.summary.contains("correction")
+                                         ? fmt::format(", end correction ESS {:.0f}",
+                                                       r.summary["correction"]["ess"].get<double>())
+                                         : std::string()));
+    }
+
+    // ---- metrics ---------------------------------------------------------------------------
+    const auto t_metrics = std::chrono::steady_clock::now();
+    nlohmann::json metrics;
+    const int64_t before_metrics = energy.evaluations();
+    for (std::size_t i = 0; i < ladder.size(); ++i) {
+        const std::string sub = rung_dir(ladder, i);
+        const auto reference = reference_directory(o.reference_root, ladder[i]);
+        observer.progress("metrics", static_cast<int64_t>(i), static_cast<int64_t>(ladder.size()),
+                          fmt::format("T = {:g}", ladder[i]));
+        const SampleSet set = read_sample_set(dir.path(sub));
+        nlohmann::json m =
+            evaluate_samples(energy, set.samples, set.energies, ladder[i], reference, o.evaluation);
+        m["temperature"] = ladder[i];
+        m["samples_file"] = sub + "/samples.npy";
+        m["source"] = i == 0 ? "mcmc" : "annealed";
+        if (!reference && !o.reference_root.empty())
+            m["reference_note"] = fmt::format(
+                "no reference sample set {}/{}: reference metrics "
+                "skipped",
+                o.reference_root, temperature_dir(ladder[i]));
+        // What the networks delivered, beside what the relaxation made of it.
+        const std::string raw = sub + "/" + kBeforeRelaxationDir;
+        if (has_sample_set(dir.path(raw))) {
+            const SampleSet networks = read_sample_set(dir.path(raw));
+            nlohmann::json b = evaluate_samples(energy, networks.samples, networks.energies,
+                                                ladder[i], reference, o.evaluation);
+            b["temperature"] = ladder[i];
+            b["samples_file"] = raw + "/samples.npy";
+            b["source"] = "networks";
+            m["before_relaxation"] = b;
+        }
+        metrics["temperatures"].push_back(m);
+    }
+    observer.phase_finished("metrics", "");
+    state.add_seconds("metrics", seconds_since(t_metrics));
+    metrics["energy_evaluations"] = state.evaluations;
+    metrics["energy_evaluations"]["total"] = state.total_evaluations();
+    metrics["metric_energy_evaluations"] = energy.evaluations() - before_metrics;
+    metrics["seconds"] = state.seconds;
+    for (const auto& b : buffers)
+        metrics["buffers"].push_back({{"temperature", b.temperature()},
+                                      {"beta", b.beta()},
+                                      {"rows", b.size()},
+                                      {"provenance", b.provenance()}});
+    metrics["training_steps"] = trainer.steps();
+    write_json(dir.path("metrics.json"), metrics);
+    state.save(dir);
+    return metrics;
+}
+
+}  // namespace pita

@@ -1,0 +1,120 @@
+// The MD relaxation of annealed peptide samples (pita/md/md_relaxation.h) must not be what sets
+// the populations of ALDP's metastable states: at 300 K a picosecond of MD cannot carry a sample
+// across the φ barrier, so whatever P(φ > 0) the networks and SMC weights delivered survives the
+// relaxation. Also the chirality check and the Ramachandran KL on the reference itself.
+#ifdef PITA_WITH_OPENMM
+#include <string>
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include "pita/core/rng.h"
+#include "pita/io/npy.h"
+#include "pita/md/md_relaxation.h"
+#include "pita/metrics/peptide_metrics.h"
+#include "pita/molecule/molecular_graph.h"
+#include "pita/molecule/molecule.h"
+#include "pita/molecule/torsions.h"
+#include "support/molecule_helpers.h"
+
+namespace pita {
+namespace {
+
+at::Tensor phi_of(const Molecule& mol, const at::Tensor& x) {
+    const std::vector<Torsion> phi =
+        torsions_of_kind(ramachandran_torsions(read_pdb_atoms(mol.params().pdb)), "phi");
+    return dihedral_angles(x, torsion_atoms(phi)).select(1, 0);
+}
+
+at::Tensor reference_300k() {
+    return read_npy(std::string(PITA_SOURCE_DIR) + "/data/aldp/reference/T300/samples.npy")
+        .to(at::kDouble);
+}
+
+TEST(PeptideMdRelaxation, OnePicosecondAt300KDoesNotCrossThePhiBarrier) {
+    const Molecule mol(testing::molecule_params("aldp"));
+    const at::Tensor x = reference_300k();
+    // 256 reference samples in the φ < 0 basins (the reference's P(φ > 0) is a few percent).
+    const at::Tensor phi = phi_of(mol, x);
+    const at::Tensor left = x.index({phi.lt(0)});
+    ASSERT_GE(left.size(0), 256);
+    const at::Tensor start = left.slice(0, 0, left.size(0), left.size(0) / 256).slice(0, 0, 256);
+    at::Generator gen = make_generator(11);
+    MdRelaxationOptions o;  // the default: 1 ps at 1 fs, friction 1/ps
+    int64_t reverted = -1;
+    const RelaxationResult r = relax_by_md(mol, 300.0, start, o, gen, &reverted);
+    EXPECT_EQ(reverted, 0);
+    EXPECT_EQ(r.energy_evaluations, 256 * 1001);
+    // The samples moved (thermal motion over 1 ps) ...
+    EXPECT_GT((r.x - start).abs().max().item<double>(), 1e-3);
+    // ... but none crossed: a φ transition at 300 K takes nanoseconds. Tolerance: at most 1 of
+    // 256 (a sample that started at the barrier's edge); a relaxation that moved the populations
+    // would put several percent there.
+    const PositiveFraction after = positive_fraction(phi_of(mol, r.x));
+    EXPECT_LE(after.fraction, 1.0 / 256) << after.fraction;
+    // The energies are the target's, of the returned samples.
+    EXPECT_LT((mol.energy(r.x) - r.energy).abs().max().item<double>(), 1e-6 * 300);
+}
+
+TEST(PeptideMdRelaxation, ABrokenStartIsKeptAndCountedNotDropped) {
+    const Molecule mol(testing::molecule_params("aldp"));
+    at::Tensor x = reference_300k().slice(0, 0, 4).clone();
+    x[1][0] = x[1][1];  // two atoms on top of each other: the dynamics cannot start
+    at::Generator gen = make_generator(3);
+    MdRelaxationOptions o;
+    o.duration_ps = 0.01;
+    int64_t reverted = 0;
+    const RelaxationResult r = relax_by_md(mol, 300.0, x, o, gen, &reverted);
+    EXPECT_EQ(r.x.size(0), 4);
+    EXPECT_GE(reverted, 1);
+    EXPECT_TRUE(at::isfinite(r.x).all().item<bool>());
+}
+
+TEST(PeptideChirality, TheReferenceIsLAndItsMirrorImageIsFixedBack) {
+    const Molecule mol(testing::molecule_params("aldp"));
+    const auto& centres = mol.graph().chiral_centres;
+    ASSERT_EQ(centres.size(), 1u);  // ALDP's Cα
+    const at::Tensor x = reference_300k().slice(0, 0, 500);
+    const ChiralityCounts c = count_chirality(x, centres);
+    EXPECT_EQ(c.l_form, 500);
+    const ChiralityCounts m = count_chirality(-x, centres);
+    EXPECT_EQ(m.mirrored, 500);
+    // The energy cannot tell the mirror image apart; only the check does.
+    EXPECT_LT(
+        (mol.energy(-x.slice(0, 0, 8)) - mol.energy(x.slice(0, 0, 8))).abs().max().item<double>(),
+        1e-6 * 300);
+    int64_t fixed = 0;
+    const at::Tensor back = fix_mirrored(at::cat({-x, x}), centres, &fixed);
+    EXPECT_EQ(fixed, 500);
+    EXPECT_EQ(count_chirality(back, centres).l_form, 1000);
+    EXPECT_FALSE(has_broken_bond(x * mol.length_scale(), mol.graph().bonds).any().item<bool>());
+}
+
+TEST(PeptideChirality, Al3HasTwoCentresAndAPartialMirrorIsNotFixable) {
+    const Molecule mol(testing::molecule_params("aaa"));
+    const auto& centres = mol.graph().chiral_centres;
+    ASSERT_EQ(centres.size(), 3u);  // three Cα
+    const at::Tensor x = mol.normalise(mol.pdb_positions()).unsqueeze(0);
+    EXPECT_EQ(count_chirality(x, centres).l_form, 1);
+    // Swap two neighbours of the first centre: that centre alone is inverted.
+    at::Tensor y = x.clone();
+    y[0][centres[0].neighbours[0]] = x[0][centres[0].neighbours[1]];
+    y[0][centres[0].neighbours[1]] = x[0][centres[0].neighbours[0]];
+    EXPECT_EQ(count_chirality(y, centres).mixed, 1);
+    int64_t fixed = -1;
+    fix_mirrored(y, centres, &fixed);
+    EXPECT_EQ(fixed, 0);
+}
+
+TEST(RamachandranKl, IsZeroForIdenticalSetsAndLargeForDisjointOnes) {
+    at::Generator gen = make_generator(5);
+    const at::Tensor a = at::rand({4000, 2}, gen, at::kDouble) * 2 - 1;  // a square near 0
+    EXPECT_NEAR(ramachandran_kl(a, a), 0.0, 1e-12);
+    EXPECT_GT(ramachandran_kl(a, a + 2.5), 10.0);  // ε = 1e-10 makes an empty bin cost ~log 1e10
+    const PositiveFraction f = positive_fraction(a.select(1, 0));
+    EXPECT_NEAR(f.fraction, 0.5, 4 * f.standard_error);
+}
+
+}  // namespace
+}  // namespace pita
+#endif

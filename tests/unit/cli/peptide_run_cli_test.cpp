@@ -1,0 +1,121 @@
+// `pita run` on alanine dipeptide end to end (configs/aldp-smoke.yaml, about a minute): MD data at
+// 1200 K, a DiT, one annealing rung with the MD relaxation, and the peptide metrics; a resume
+// after `kill -9`; and the bad molecule configs refused before any work.
+#ifdef PITA_WITH_OPENMM
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_helpers.h"
+
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+using pita::testing::Outcome;
+using pita::testing::run_command;
+
+class PeptideRunCliTest : public pita::testing::ScratchDirTest {
+  protected:
+    static std::string pita_run(const std::string& extra) {
+        const std::string src = PITA_SOURCE_DIR;
+        return std::string(PITA_BINARY) + " run " + src + "/configs/aldp-smoke.yaml threads=1 " +
+               "energy.system=" + src + "/data/molecules/aldp.system.xml energy.pdb=" + src +
+               "/data/molecules/aldp.pdb metrics.reference=" + src + "/data/aldp/reference " +
+               extra;
+    }
+    static nlohmann::json json_at(const fs::path& p) {
+        return nlohmann::json::parse(std::ifstream(p));
+    }
+};
+
+TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSamples) {
+    if (PITA_SANITIZED != 0) GTEST_SKIP() << "minutes under ASan; runs in the Release build";
+    const Outcome o = run_command(pita_run("--out " + (dir_ / "r").string()));
+    ASSERT_EQ(o.exit_code, 0) << o.output;
+    const nlohmann::json m = json_at(dir_ / "r/metrics.json");
+    ASSERT_EQ(m["temperatures"].size(), 2u);
+    const nlohmann::json& top = m["temperatures"][0];
+    const nlohmann::json& low = m["temperatures"][1];
+    EXPECT_EQ(top["source"], "md");
+    EXPECT_EQ(m["buffers"][0]["provenance"], "md:T=1200");
+    // MD at 1200 K is the data: it must already look like the reference there. Loose: energy-W1
+    // below 3 kT (320 correlated frames of 8 replicas) and the same φ/ψ region (T-W2 < 1 rad).
+    EXPECT_LT(top["energy_w1"].get<double>(), 3.0) << top.dump();
+    EXPECT_LT(top["torsion_torus_w2"].get<double>(), 1.0) << top.dump();
+    EXPECT_EQ(top["chirality"]["d_fraction"], 0.0);  // MD from the L structure stays L
+    EXPECT_EQ(top["broken_bond_fraction"], 0.0);
+    // Every peptide metric is there at the annealed rung, final and before relaxation.
+    for (const nlohmann::json* set : {&low, &low["before_relaxation"]}) {
+        for (const char* k : {"energy_w1", "energy_w2", "torsion_torus_w2", "phi_positive",
+                              "rama_kl", "chirality", "broken_bond_fraction"})
+            EXPECT_TRUE(set->contains(k)) << k << " " << set->dump();
+    }
+    EXPECT_EQ(low["before_relaxation"]["source"], "networks");
+    ASSERT_EQ(low["phi_positive"].size(), 1u);
+    EXPECT_TRUE(low["phi_positive"][0].contains("reference_fraction"));
+    EXPECT_TRUE(low["phi_positive"][0].contains("z"));
+    ASSERT_EQ(low["rama_kl"].size(), 1u);
+    EXPECT_GT(low["rama_kl"][0]["floor"].get<double>(), 0.0);
+    const nlohmann::json anneal = json_at(dir_ / "r/T755.95/anneal.json");
+    EXPECT_EQ(anneal["relaxation"]["method"], "md");
+    EXPECT_TRUE(anneal.contains("chirality"));
+    // 64 samples × (50 MD steps + 1) relaxation evaluations.
+    EXPECT_EQ(m["energy_evaluations"]["relaxation"], 64 * 51);
+    for (const char* f : {"data/T1200/samples.npy", "T755.95/samples.npy",
+                          "T755.95/before_relaxation/samples.npy", "train/stage0.pt"})
+        EXPECT_TRUE(fs::exists(dir_ / "r" / f)) << f;
+}
+
+TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {
+    if (PITA_SANITIZED != 0) GTEST_SKIP() << "minutes under ASan; runs in the Release build";
+    const std::string out = (dir_ / "r").string();
+    const Outcome killed =
+        run_command("timeout -s KILL 4 " + pita_run("train.steps=400 --out " + out));
+    ASSERT_NE(killed.exit_code, 0) << "finished before the kill; lengthen the run";
+    const Outcome resumed = run_command(pita_run("train.steps=400 --resume " + out));
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    const nlohmann::json state = json_at(dir_ / "r/state.json");
+    EXPECT_EQ(state["phases_done"].size(), 3u);
+    EXPECT_TRUE(fs::exists(dir_ / "r/metrics.json"));
+}
+
+TEST_F(PeptideRunCliTest, BadMoleculeConfigsAreRefusedBeforeAnyWork) {
+    struct Case {
+        std::string overrides;
+        std::string message;
+    };
+    const Case cases[] = {
+        // An E(3)-equivariant backbone cannot tell L from D.
+        {"model.backbone=egnn", "egnn is E(3)-equivariant"},
+        // The MD relaxation needs a molecule; LJ is not one (checked with an LJ energy).
+        {"data.sampler=mala anneal.relaxation=md energy.type=lennard_jones energy.n_particles=13 "
+         "'energy.system=' 'energy.pdb='",
+         "anneal.relaxation"},
+        // The MALA relaxation's step count means nothing to the MD relaxation.
+        {"anneal.relax_steps=10", "anneal.relax_steps"},
+        // MD data for a target without masses.
+        {"energy.type=lennard_jones energy.n_particles=13 'energy.system=' 'energy.pdb=' "
+         "anneal.relaxation=mala",
+         "data.sampler"},
+    };
+    for (const Case& c : cases) {
+        const Outcome o =
+            run_command(pita_run(c.overrides + " --check --out " + (dir_ / "never").string()));
+        EXPECT_EQ(o.exit_code, 2) << c.overrides << "\n" << o.output;
+        EXPECT_THAT(o.output, HasSubstr(c.message)) << c.overrides << "\n" << o.output;
+    }
+    // A ladder temperature without reference samples: a warning before any work, and a note in
+    // metrics.json (checked here through --check, which prints the warning).
+    const Outcome o = run_command(pita_run("'ladder=[1200,700]' --check"));
+    EXPECT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("no reference samples for T = 700"));
+    EXPECT_FALSE(fs::exists(dir_ / "never"));
+}
+
+}  // namespace
+#endif

@@ -17,10 +17,10 @@
 #include "pita/core/device.h"
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
-#include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/mcmc/parallel_tempering.h"
+#include "pita/targets/energy_factory.h"
 #include "run_settings.h"
 
 namespace pita::cli {

@@ -22,7 +22,7 @@
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "pita/core/units.h"
-#include "pita/energy/energy_factory.h"
+#include "pita/targets/energy_factory.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
 

@@ -1,29 +1,23 @@
 #include "metrics_table.h"
 
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "pita/energy/energy.h"
-#ifdef PITA_WITH_OPENMM
-#include "pita/molecule/molecule.h"
-#include "pita/molecule/torsions.h"
-#endif
 
 namespace pita::cli {
 
-void add_target_torsions([[maybe_unused]] const Energy& energy,
-                         [[maybe_unused]] EvaluationOptions& options) {
-#ifdef PITA_WITH_OPENMM
-    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
-    if (molecule == nullptr) return;
+void add_target_torsions(const Energy& energy, EvaluationOptions& options) {
+    const std::vector<Torsion> torsions = energy.ramachandran_torsions();
+    if (torsions.empty()) return;
     options.torsions.clear();
     options.torsion_names.clear();
-    for (const Torsion& t : ramachandran_torsions(read_pdb_atoms(molecule->params().pdb))) {
+    for (const Torsion& t : torsions) {
         options.torsions.push_back(t.atoms);
         options.torsion_names.push_back(t.name);
     }
-#endif
 }
 
 void print_metrics_table(const nlohmann::json& temperatures) {

@@ -11,8 +11,9 @@ class Energy;
 
 namespace pita::cli {
 
-/// For a peptide target (energy.type molecule): its φ/ψ torsions from the PDB into `options`,
-/// so the Ramachandran metrics replace the atom-permuting equivariant W2. Other targets: no-op.
+/// For a target with a peptide backbone (Energy::ramachandran_torsions() not empty): its φ/ψ
+/// torsions into `options`, so the Ramachandran metrics replace the atom-permuting equivariant
+/// W2. Other targets: no-op.
 void add_target_torsions(const Energy& energy, EvaluationOptions& options);
 
 /// One row per entry of `temperatures` (each an evaluate_samples() result with "temperature" and

@@ -16,6 +16,7 @@
 #include "pita/molecule/openmm_energy.h"
 #include "pita/molecule/openmm_system.h"
 #include "pita/molecule/pdb.h"
+#include "pita/molecule/torsions.h"
 
 namespace pita {
 
@@ -151,6 +152,10 @@ nlohmann::json Molecule::config() const {
         j["openmm_workers"] = params_.openmm_workers;
     }
     return j;
+}
+
+std::vector<Torsion> Molecule::ramachandran_torsions() const {
+    return pita::ramachandran_torsions(read_pdb_atoms(params_.pdb));
 }
 
 at::Tensor Molecule::normalise(const at::Tensor& x_nm) const {

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pita/energy/energy.h"
 
@@ -59,6 +60,8 @@ class Molecule final : public Energy {
     int64_t spatial_dim() const override { return 3; }
     bool translation_invariant() const override { return true; }
     nlohmann::json config() const override;
+    /// φ and ψ of the PDB's backbone (pita::ramachandran_torsions of its atoms).
+    std::vector<Torsion> ramachandran_torsions() const override;
 
     const MoleculeParams& params() const { return params_; }
     double length_scale() const { return length_scale_; }

@@ -12,7 +12,7 @@
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/rng.h"
-#include "pita/energy/energy_factory.h"
+#include "pita/targets/energy_factory.h"
 #include "run_settings.h"
 
 namespace pita::cli {

@@ -22,11 +22,11 @@
 #include "pita/config/config.h"
 #include "pita/core/device.h"
 #include "pita/core/error.h"
-#include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
 #include "pita/metrics/evaluation.h"
+#include "pita/targets/energy_factory.h"
 
 namespace pita::cli {
 

@@ -16,12 +16,12 @@
 #include "pita/core/device.h"
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
-#include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
 #include "pita/mcmc/parallel_tempering.h"
 #include "pita/pipeline/memory_plan.h"
+#include "pita/targets/energy_factory.h"
 #include "run_settings.h"
 
 namespace pita::cli {

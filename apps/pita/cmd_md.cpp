@@ -38,7 +38,6 @@
 #include "pita/core/progress.h"
 #include "pita/core/rng.h"
 #include "pita/core/units.h"
-#include "pita/energy/energy_factory.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/tensor_archive.h"
@@ -47,6 +46,7 @@
 #include "pita/md/replica_exchange.h"
 #include "pita/metrics/sample_metrics.h"
 #include "pita/pipeline/memory_plan.h"
+#include "pita/targets/energy_factory.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/openmm_reference.h"

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -11,8 +12,11 @@
 #include <ATen/core/Tensor.h>
 
 #include "pita/core/tensor_fwd.h"
+#include "pita/energy/torsion.h"
 
 namespace pita {
+
+struct MolecularGraph;
 
 /// Energies and forces of a batch. `force` is undefined when only the energy was asked for.
 struct EnergyAndForce {
@@ -47,6 +51,13 @@ class Energy {
     virtual bool translation_invariant() const = 0;
     /// The resolved settings, for run.json.
     virtual nlohmann::json config() const = 0;
+    /// The backbone torsions that torsion-space metrics compare (all φ, then all ψ, as
+    /// ramachandran_torsions() in pita/molecule/torsions.h). Empty, the default, for targets
+    /// without a peptide backbone: their metrics compare particle positions instead.
+    virtual std::vector<Torsion> ramachandran_torsions() const { return {}; }
+    /// Molecules: their bonds and chirality centres (pita/molecule/molecular_graph.h), for the
+    /// broken-bond and D/L checks of samples. nullptr, the default, for targets without.
+    virtual const MolecularGraph* molecular_graph() const { return nullptr; }
 
     int64_t dim() const { return n_particles() * spatial_dim(); }
     /// Degrees of freedom a sampler explores: dim(), less spatial_dim() if translation invariant.

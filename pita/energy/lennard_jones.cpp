@@ -4,10 +4,10 @@
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/parallel_rows.h"
 
 namespace pita {
 
@@ -87,7 +87,7 @@ EnergyAndForce LennardJones::cpu_kernel(const at::Tensor& x_in, bool want_force)
     const double osc = params_.oscillator_scale;
     const double reg = params_.regulariser;
 
-    at::parallel_for(0, batch, 16, [&](int64_t begin, int64_t end) {
+    parallel_rows(batch, /*min_chunk=*/16, [&](int64_t begin, int64_t end) {
         for (int64_t b = begin; b < end; ++b) {
             const double* xb = xp + b * n * d;
             double* gb = want_force ? gp + b * n * d : nullptr;

@@ -6,9 +6,9 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
-#include <ATen/Parallel.h>
 
 #include "pita/core/error.h"
+#include "pita/core/parallel_rows.h"
 #include "pita/core/rng.h"
 #include "pita/mcmc/mean_free.h"
 
@@ -169,7 +169,7 @@ at::Tensor Mala::step_fused_cpu(ChainState& s, const at::Tensor& noise_in, const
         const scalar_t* fp = s.force.data_ptr<scalar_t>();
         scalar_t* np_ = noise.data_ptr<scalar_t>();  // own copy or fresh: safe to project in place
         scalar_t* xn = x_new.data_ptr<scalar_t>();
-        at::parallel_for(0, c, 64, [&](int64_t begin, int64_t end) {
+        parallel_rows(c, /*min_chunk=*/64, [&](int64_t begin, int64_t end) {
             std::vector<double> drift(static_cast<std::size_t>(nd));
             for (int64_t b = begin; b < end; ++b) {
                 scalar_t* xi = np_ + b * nd;
@@ -211,7 +211,7 @@ at::Tensor Mala::step_fused_cpu(ChainState& s, const at::Tensor& noise_in, const
         const scalar_t* xn = x_new.data_ptr<scalar_t>();
         const scalar_t* fn = f_new.data_ptr<scalar_t>();
         const scalar_t* en = e_new.data_ptr<scalar_t>();
-        at::parallel_for(0, c, 64, [&](int64_t begin, int64_t end) {
+        parallel_rows(c, /*min_chunk=*/64, [&](int64_t begin, int64_t end) {
             std::vector<double> drift(static_cast<std::size_t>(nd));
             for (int64_t b = begin; b < end; ++b) {
                 const double temp = temperatures_[static_cast<std::size_t>(b)];

@@ -18,9 +18,6 @@
 #include "pita/metrics/sample_metrics.h"
 #include "pita/metrics/torsion_metrics.h"
 #include "pita/molecule/torsions.h"
-#ifdef PITA_WITH_OPENMM
-#include "pita/molecule/molecule.h"
-#endif
 
 namespace pita {
 namespace {
@@ -91,10 +88,8 @@ void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::T
                         {"mixed", c.mixed},
                         {"d_fraction", static_cast<double>(c.mirrored + c.mixed) / n},
                         {"centres", options.chiral_centres.size()}};
-    out["broken_bond_fraction"] = has_broken_bond(x * options.length_scale_nm, options.bonds)
-                                      .to(at::kDouble)
-                                      .mean()
-                                      .item<double>();
+    out["broken_bond_fraction"] =
+        has_broken_bond(x, options.bonds).to(at::kDouble).mean().item<double>();
     out["phi_positive"] = nlohmann::json::array();
     for (std::size_t k = 0; k < options.torsion_names.size(); ++k) {
         if (options.torsion_names[k].rfind("phi", 0) != 0) continue;
@@ -263,21 +258,17 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
     return out;
 }
 
-void add_target_torsions([[maybe_unused]] const Energy& energy,
-                         [[maybe_unused]] EvaluationOptions& options) {
-#ifdef PITA_WITH_OPENMM
-    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
-    if (molecule == nullptr) return;
+void add_target_torsions(const Energy& energy, EvaluationOptions& options) {
     options.torsions.clear();
     options.torsion_names.clear();
-    options.bonds = molecule->graph().bonds;
-    options.chiral_centres = molecule->graph().chiral_centres;
-    options.length_scale_nm = molecule->length_scale();
-    for (const Torsion& t : ramachandran_torsions(read_pdb_atoms(molecule->params().pdb))) {
+    for (const Torsion& t : energy.ramachandran_torsions()) {
         options.torsions.push_back(t.atoms);
         options.torsion_names.push_back(t.name);
     }
-#endif
+    if (const MolecularGraph* graph = energy.molecular_graph()) {
+        options.bonds = graph->bonds;
+        options.chiral_centres = graph->chiral_centres;
+    }
 }
 
 }  // namespace pita

@@ -29,16 +29,15 @@ struct EvaluationOptions {
     std::vector<std::array<int64_t, 4>> torsions;
     std::vector<std::string> torsion_names;
     int64_t torsion_samples = 1000;  ///< rows per set for the torsion OT (N·M costs)
-    /// Peptides: bonds (broken-bond count) and chirality centres (D/L check), and the length
-    /// scale that turns sample coordinates into nm (Molecule::length_scale()).
+    /// Peptides: bonds (broken-bond count; lengths in the samples' coordinates) and chirality
+    /// centres (D/L check), from Energy::molecular_graph().
     std::vector<Bond> bonds;
     std::vector<ChiralCentre> chiral_centres;
-    double length_scale_nm = 1.0;
     int64_t rugh_samples = 500;  ///< peptides: rows for Rugh's T_conf (2·3N + 1 forces each)
 };
 
-/// For a peptide target (energy.type molecule): its φ/ψ torsions from the PDB, its bonds,
-/// chirality centres and length scale into `options`, so the Ramachandran, chirality and bond
+/// For a peptide target (energy.type molecule): its φ/ψ torsions, its bonds and chirality
+/// centres into `options`, so the Ramachandran, chirality and bond
 /// metrics replace the atom-permuting equivariant W2. Other targets: no-op.
 void add_target_torsions(const Energy& energy, EvaluationOptions& options);
 

@@ -4,9 +4,9 @@
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include "pita/core/error.h"
+#include "pita/core/parallel_rows.h"
 #include "pita/energy/energy.h"
 #include "pita/metrics/alignment.h"
 #include "pita/metrics/optimal_transport.h"
@@ -150,7 +150,7 @@ double equivariant_w2(const at::Tensor& x_gen, const at::Tensor& x_ref) {
     const double* gp = g.data_ptr<double>();
     const double* rp = r.data_ptr<double>();
     std::vector<double> cost(static_cast<std::size_t>(n_gen * n_ref));
-    at::parallel_for(0, n_gen, 1, [&](int64_t begin, int64_t end) {
+    parallel_rows(n_gen, /*min_chunk=*/1, [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i)
             for (int64_t j = 0; j < n_ref; ++j)
                 cost[static_cast<std::size_t>(i * n_ref + j)] =

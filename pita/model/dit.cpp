@@ -13,7 +13,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
-#include "pita/model/module_copy.h"
 #include "pita/model/rotary.h"
 
 namespace pita {
@@ -362,22 +361,13 @@ at::Tensor Dit::forward(const at::Tensor& c_noise, const at::Tensor& y,
     return at::addmm(last.linear->bias, a, last.linear->weight.t()).view({batch, n, d});
 }
 
-NamedTensors Dit::named_parameters() const {
-    NamedTensors out;
-    for (const auto& item : impl_->net->named_parameters())
-        out.emplace_back(item.key(), item.value());
-    return out;
-}
+torch::nn::Module& Dit::module() const { return *impl_->net; }
 
 std::unique_ptr<Backbone> Dit::clone() const {
     auto copy = std::make_unique<Dit>(options_);
-    detail::copy_module_into(*impl_->net, *copy->impl_->net, "dit");
+    copy_parameters_into(*copy);
     return copy;
 }
-
-void Dit::to(c10::Device device, c10::ScalarType dtype) { impl_->net->to(device, dtype); }
-
-void Dit::train(bool on) { impl_->net->train(on); }
 
 nlohmann::json Dit::config() const {
     return {{"type", "dit"},

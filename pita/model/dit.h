@@ -2,7 +2,7 @@
 // The diffusion transformer of the reference's ALDP/AL3 configurations (spec §3.4, DIT3D): one
 // token per particle, adaLN-Zero blocks conditioned on (c_noise, β), rotary position embedding on
 // the particle index.
-#include "pita/model/backbone.h"
+#include "pita/model/module_backbone.h"
 
 namespace pita {
 
@@ -34,7 +34,7 @@ struct DitOptions {
 ///
 /// Owns its LibTorch module (pimpl) and a cache of RoPE and frequency tables per (dtype, device);
 /// clone() deep-copies the parameters. forward() may be called concurrently.
-class Dit final : public Backbone {
+class Dit final : public ModuleBackbone {
   public:
     /// @throws ConfigError listing every invalid option at once (e.g. hidden not a multiple of
     ///         n_heads, odd head_dim, dropout outside [0, 1)).
@@ -53,15 +53,14 @@ class Dit final : public Backbone {
     /// @throws ConfigError on a shape, dtype or device mismatch.
     at::Tensor forward(const at::Tensor& c_noise, const at::Tensor& y,
                        const at::Tensor& beta) const override;
-    NamedTensors named_parameters() const override;
     std::unique_ptr<Backbone> clone() const override;
-    void to(c10::Device device, c10::ScalarType dtype) override;
-    void train(bool on) override;
     nlohmann::json config() const override;
 
     const DitOptions& options() const { return options_; }
 
   private:
+    torch::nn::Module& module() const override;
+
     struct Impl;
     DitOptions options_;
     std::unique_ptr<Impl> impl_;

@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
-#include "pita/model/module_copy.h"
 
 namespace pita {
 namespace {
@@ -183,22 +182,13 @@ at::Tensor Egnn::forward(const at::Tensor& c_noise, const at::Tensor& y,
     return out - out.mean(1, /*keepdim=*/true);
 }
 
-NamedTensors Egnn::named_parameters() const {
-    NamedTensors out;
-    for (const auto& item : impl_->net->named_parameters())
-        out.emplace_back(item.key(), item.value());
-    return out;
-}
+torch::nn::Module& Egnn::module() const { return *impl_->net; }
 
 std::unique_ptr<Backbone> Egnn::clone() const {
     auto copy = std::make_unique<Egnn>(options_);
-    detail::copy_module_into(*impl_->net, *copy->impl_->net, "egnn");
+    copy_parameters_into(*copy);
     return copy;
 }
-
-void Egnn::to(c10::Device device, c10::ScalarType dtype) { impl_->net->to(device, dtype); }
-
-void Egnn::train(bool on) { impl_->net->train(on); }
 
 nlohmann::json Egnn::config() const {
     return {{"type", "egnn"},

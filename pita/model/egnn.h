@@ -1,7 +1,7 @@
 #pragma once
 // The E(n)-equivariant graph network of the reference's LJ-13 configuration (spec §3.3), with the
 // node-feature bug of spec §9.3 fixed.
-#include "pita/model/backbone.h"
+#include "pita/model/module_backbone.h"
 
 namespace pita {
 
@@ -21,7 +21,7 @@ struct EgnnOptions {
 /// permutation-equivariant, translation-invariant. Owns its LibTorch module (pimpl); clone()
 /// deep-copies it. Parameters are initialised from LibTorch's global generator, like every
 /// torch::nn layer (seed it with torch::manual_seed in the caller for reproducibility).
-class Egnn final : public Backbone {
+class Egnn final : public ModuleBackbone {
   public:
     /// @throws ConfigError when n_particles < 2, spatial_dim < 1, hidden < 1, n_layers < 1 or
     ///         coords_range <= 0.
@@ -39,15 +39,14 @@ class Egnn final : public Backbone {
     /// @throws ConfigError on a shape mismatch.
     at::Tensor forward(const at::Tensor& c_noise, const at::Tensor& y,
                        const at::Tensor& beta) const override;
-    NamedTensors named_parameters() const override;
     std::unique_ptr<Backbone> clone() const override;
-    void to(c10::Device device, c10::ScalarType dtype) override;
-    void train(bool on) override;
     nlohmann::json config() const override;
 
     const EgnnOptions& options() const { return options_; }
 
   private:
+    torch::nn::Module& module() const override;
+
     struct Impl;
     EgnnOptions options_;
     std::unique_ptr<Impl> impl_;

@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
-#include "pita/model/module_copy.h"
 
 namespace pita {
 
@@ -51,22 +50,13 @@ at::Tensor Mlp::forward(const at::Tensor& c_noise, const at::Tensor& y,
     return out;
 }
 
-NamedTensors Mlp::named_parameters() const {
-    NamedTensors out;
-    for (const auto& item : impl_->net->named_parameters())
-        out.emplace_back(item.key(), item.value());
-    return out;
-}
+torch::nn::Module& Mlp::module() const { return *impl_->net; }
 
 std::unique_ptr<Backbone> Mlp::clone() const {
     auto copy = std::make_unique<Mlp>(options_);
-    detail::copy_module_into(*impl_->net, *copy->impl_->net, "mlp");
+    copy_parameters_into(*copy);
     return copy;
 }
-
-void Mlp::to(c10::Device device, c10::ScalarType dtype) { impl_->net->to(device, dtype); }
-
-void Mlp::train(bool on) { impl_->net->train(on); }
 
 nlohmann::json Mlp::config() const {
     return {{"type", "mlp"},

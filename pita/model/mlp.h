@@ -1,7 +1,7 @@
 #pragma once
 // A plain MLP backbone for low-dimensional targets (GMM, DW-4, tests): the flattened coordinates
 // and the conditioning scalars in, one vector per particle out.
-#include "pita/model/backbone.h"
+#include "pita/model/module_backbone.h"
 
 namespace pita {
 
@@ -17,7 +17,7 @@ struct MlpOptions {
 
 /// The output layer starts at zero, so a fresh model is the exact model of N(0, (1+h)I) (the DiT
 /// of the reference does the same; spec §3.2).
-class Mlp final : public Backbone {
+class Mlp final : public ModuleBackbone {
   public:
     explicit Mlp(MlpOptions options);
     ~Mlp() override;
@@ -25,13 +25,12 @@ class Mlp final : public Backbone {
     std::string name() const override { return "mlp"; }
     at::Tensor forward(const at::Tensor& c_noise, const at::Tensor& y,
                        const at::Tensor& beta) const override;
-    NamedTensors named_parameters() const override;
     std::unique_ptr<Backbone> clone() const override;
-    void to(c10::Device device, c10::ScalarType dtype) override;
-    void train(bool on) override;
     nlohmann::json config() const override;
 
   private:
+    torch::nn::Module& module() const override;
+
     struct Impl;
     MlpOptions options_;
     std::unique_ptr<Impl> impl_;

@@ -1,16 +1,11 @@
 #include "pita/molecule/force_field.h"
 
 #include <algorithm>
-#include <atomic>
-#include <condition_variable>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <utility>
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <openmm/CMMotionRemover.h>
 #include <openmm/CustomGBForce.h>
 #include <openmm/GBSAOBCForce.h>
@@ -22,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/parallel_rows.h"
 #include "pita/core/units.h"
 #include "pita/molecule/custom_gb_obc_impl.h"
 #include "pita/molecule/force_term_impl.h"
@@ -317,53 +313,6 @@ at::Tensor ForceField::term_energies(const at::Tensor& x) const {
 
 namespace {
 bool use_cpu_kernel(const at::Tensor& x) { return x.device().is_cpu() && !x.requires_grad(); }
-
-/// Runs body(begin, end) over the rows [0, n) in chunks of `chunk` rows on up to
-/// at::get_num_threads() threads: the caller and helpers from ATen's inter-op pool (at::launch)
-/// claim chunks from a shared counter until none are left.
-///
-/// Not at::parallel_for: with ATen's OpenMP backend its implementation is an `omp parallel`
-/// pragma in ATen's header, and pita is compiled without -fopenmp, so at::parallel_for in pita's
-/// own code runs every row on the calling thread whatever at::set_num_threads says.
-/// The caller waits only for chunks that a helper has claimed and is running, so helpers that
-/// never start (a busy pool, or the caller itself on a pool thread) cannot block it; a helper
-/// that starts late finds no chunk and returns.
-void parallel_rows(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& body) {
-    const int64_t n_chunks = (n + chunk - 1) / chunk;
-    const int64_t n_threads = std::min<int64_t>(at::get_num_threads(), n_chunks);
-    if (n_threads <= 1) {
-        body(0, n);
-        return;
-    }
-    struct Shared {
-        std::atomic<int64_t> next{0};
-        int64_t n = 0, chunk = 0, n_chunks = 0;
-        const std::function<void(int64_t, int64_t)>* body = nullptr;
-        std::mutex mutex;
-        std::condition_variable all_done;
-        int64_t done = 0;  ///< chunks finished, guarded by mutex
-    };
-    auto shared = std::make_shared<Shared>();
-    shared->n = n;
-    shared->chunk = chunk;
-    shared->n_chunks = n_chunks;
-    shared->body = &body;
-    auto run = [](Shared& s) {
-        int64_t finished = 0;
-        for (int64_t c = s.next.fetch_add(1); c < s.n_chunks; c = s.next.fetch_add(1)) {
-            (*s.body)(c * s.chunk, std::min(s.n, (c + 1) * s.chunk));
-            ++finished;
-        }
-        if (finished == 0) return;
-        const std::lock_guard<std::mutex> lock(s.mutex);
-        s.done += finished;
-        if (s.done == s.n_chunks) s.all_done.notify_all();
-    };
-    for (int64_t t = 1; t < n_threads; ++t) at::launch([shared, run] { run(*shared); });
-    run(*shared);
-    std::unique_lock<std::mutex> lock(shared->mutex);
-    shared->all_done.wait(lock, [&] { return shared->done == shared->n_chunks; });
-}
 }  // namespace
 
 at::Tensor ForceField::compute_energy(const at::Tensor& x) const {
@@ -387,10 +336,8 @@ EnergyAndForce ForceField::cpu_kernel(const at::Tensor& x_in, bool want_force) c
     double* ep = energy.data_ptr<double>();
     double* gp = want_force ? grad.data_ptr<double>() : nullptr;
     // Rows are independent: chunks of them on the threads, one scratch buffer per chunk, none
-    // per row; about 8 chunks per thread so that a thread the machine delays is made up for.
-    const int64_t threads = std::max(1, at::get_num_threads());
-    const int64_t chunk = std::max<int64_t>(8, (batch + 8 * threads - 1) / (8 * threads));
-    parallel_rows(batch, chunk, [&](int64_t begin, int64_t end) {
+    // per row.
+    parallel_rows(batch, /*min_chunk=*/8, [&](int64_t begin, int64_t end) {
         std::vector<double> scratch(pair_kernel_ ? pair_kernel_->scratch_size() : 0);
         for (int64_t b = begin; b < end; ++b) {
             const double* xb = xp + b * stride;

@@ -117,16 +117,16 @@ at::Tensor fix_mirrored(const at::Tensor& x, const std::vector<ChiralCentre>& ce
     return x * flip.to(x.device()).view({-1, 1, 1});
 }
 
-at::Tensor has_broken_bond(const at::Tensor& x_nm, const std::vector<Bond>& bonds, double factor) {
-    if (bonds.empty()) return at::zeros({x_nm.size(0)}, at::TensorOptions(at::kBool));
+at::Tensor has_broken_bond(const at::Tensor& x, const std::vector<Bond>& bonds, double factor) {
+    if (bonds.empty()) return at::zeros({x.size(0)}, at::TensorOptions(at::kBool));
     std::vector<int64_t> a, b;
     std::vector<double> r0;
     for (const Bond& bond : bonds) {
         a.push_back(bond.a);
         b.push_back(bond.b);
-        r0.push_back(bond.length_nm);
+        r0.push_back(bond.length);
     }
-    const at::Tensor xd = x_nm.to(at::kDouble);
+    const at::Tensor xd = x.to(at::kDouble);
     const at::Tensor d = (xd.index_select(1, index_tensor(a).to(xd.device())) -
                           xd.index_select(1, index_tensor(b).to(xd.device())))
                              .norm(2, -1)

@@ -22,7 +22,7 @@ namespace pita {
 struct Bond {
     int64_t a = 0;
     int64_t b = 0;
-    double length_nm = 0;  ///< equilibrium length r0
+    double length = 0;  ///< equilibrium length r0 in the target's coordinates (Molecule: r0/s)
 };
 
 struct ChiralCentre {
@@ -69,8 +69,8 @@ at::Tensor fix_mirrored(const at::Tensor& x, const std::vector<ChiralCentre>& ce
                         int64_t* n_fixed = nullptr);
 
 /// [N] bool: true where some bond is longer than `factor` times its equilibrium length.
-/// @param x_nm  [N, n_atoms, 3] nm
-at::Tensor has_broken_bond(const at::Tensor& x_nm, const std::vector<Bond>& bonds,
+/// @param x  [N, n_atoms, 3] in the bonds' length unit
+at::Tensor has_broken_bond(const at::Tensor& x, const std::vector<Bond>& bonds,
                            double factor = 1.5);
 
 }  // namespace pita

@@ -16,6 +16,7 @@
 #include "pita/molecule/openmm_energy.h"
 #include "pita/molecule/openmm_system.h"
 #include "pita/molecule/pdb.h"
+#include "pita/molecule/torsions.h"
 
 namespace pita {
 
@@ -127,7 +128,6 @@ Molecule::Molecule(MoleculeParams params)
     check_pdb_matches_system(atoms, masses, params_);
     data_->masses = at::tensor(masses, at::kDouble);
     data_->pdb_positions = read_pdb_positions(params_.pdb);
-    data_->graph = make_molecular_graph(std::move(bonds), data_->masses, data_->pdb_positions);
 
     const auto n = static_cast<int64_t>(masses.size());
     length_scale_ = params_.length_scale > 0 ? params_.length_scale : reference_length_scale(n);
@@ -136,6 +136,9 @@ Molecule::Molecule(MoleculeParams params)
                "length in nm. Only the reference's peptides (22, 33, 43 atoms) have a default; "
                "set energy.length_scale (e.g. the std of the mean-free coordinates).",
                params_.length_scale, n);
+    // Bond lengths in the model's coordinates, as the samples are.
+    for (Bond& b : bonds) b.length /= length_scale_;
+    data_->graph = make_molecular_graph(std::move(bonds), data_->masses, data_->pdb_positions);
     if (params_.engine == "force_field") {
         physical_ = std::make_unique<ForceField>(params_.system);
     } else {
@@ -152,7 +155,7 @@ int64_t Molecule::n_particles() const { return physical_->n_particles(); }
 
 const at::Tensor& Molecule::pdb_positions() const { return data_->pdb_positions; }
 const at::Tensor& Molecule::masses() const { return data_->masses; }
-const MolecularGraph& Molecule::graph() const { return data_->graph; }
+const MolecularGraph* Molecule::molecular_graph() const { return &data_->graph; }
 
 nlohmann::json Molecule::config() const {
     nlohmann::json j = {{"type", "molecule"},
@@ -167,6 +170,10 @@ nlohmann::json Molecule::config() const {
         j["openmm_workers"] = params_.openmm_workers;
     }
     return j;
+}
+
+std::vector<Torsion> Molecule::ramachandran_torsions() const {
+    return pita::ramachandran_torsions(read_pdb_atoms(params_.pdb));
 }
 
 at::Tensor Molecule::normalise(const at::Tensor& x_nm) const {

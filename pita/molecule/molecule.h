@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "pita/energy/energy.h"
 #include "pita/molecule/molecular_graph.h"
@@ -60,6 +61,8 @@ class Molecule final : public Energy {
     int64_t spatial_dim() const override { return 3; }
     bool translation_invariant() const override { return true; }
     nlohmann::json config() const override;
+    /// φ and ψ of the PDB's backbone (pita::ramachandran_torsions of its atoms).
+    std::vector<Torsion> ramachandran_torsions() const override;
 
     const MoleculeParams& params() const { return params_; }
     double length_scale() const { return length_scale_; }
@@ -69,8 +72,9 @@ class Molecule final : public Energy {
     const at::Tensor& pdb_positions() const;
     /// Particle masses from the System, amu (g/mol), [n_particles], float64.
     const at::Tensor& masses() const;
-    /// Bonds (System's HarmonicBondForce) and chirality centres (signs of the PDB structure).
-    const MolecularGraph& graph() const;
+    /// Bonds (System's HarmonicBondForce; lengths in model coordinates) and chirality centres
+    /// (signs of the PDB structure).
+    const MolecularGraph* molecular_graph() const override;
 
     /// nm → normalised: (x_nm − centroid)/s. [..., n_particles, 3].
     at::Tensor normalise(const at::Tensor& x_nm) const;

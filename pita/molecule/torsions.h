@@ -7,17 +7,10 @@
 #include <vector>
 
 #include "pita/core/tensor_fwd.h"
+#include "pita/energy/torsion.h"
 #include "pita/molecule/pdb.h"
 
 namespace pita {
-
-/// One dihedral: its four atoms (0-based indices into the PDB's atoms) and a name such as
-/// "phi ALA2", "psi ALA2" or "omega ACE1-ALA2".
-struct Torsion {
-    std::string name;
-    std::string kind;  ///< "phi", "psi" or "omega"
-    std::array<int64_t, 4> atoms{};
-};
 
 /// The backbone torsions, residue by residue (consecutive residues of one chain, in file order):
 ///   φ_i = C(i−1)–N(i)–CA(i)–C(i),  ψ_i = N(i)–CA(i)–C(i)–N(i+1),

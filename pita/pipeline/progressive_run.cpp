@@ -13,7 +13,6 @@
 #include "pita/core/rng.h"
 #include "pita/core/run_observer.h"
 #include "pita/energy/energy.h"
-#include "pita/energy/energy_factory.h"
 #include "pita/io/atomic_file.h"
 #include "pita/io/npy.h"
 #include "pita/io/resume.h"
@@ -26,6 +25,7 @@
 #include "pita/molecule/molecular_graph.h"
 #include "pita/pipeline/memory_plan.h"
 #include "pita/pipeline/run_state.h"
+#include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/dataset.h"
 #include "pita/train/trainer_config.h"
@@ -107,12 +107,9 @@ void configure_relaxation(const ConfigNode& anneal, const Energy& energy, Anneal
 }
 
 /// The chiral centres of a molecule target; none for any other target.
-std::vector<ChiralCentre> chiral_centres_of([[maybe_unused]] const Energy& energy) {
-#ifdef PITA_WITH_OPENMM
-    if (const auto* molecule = dynamic_cast<const Molecule*>(&energy))
-        return molecule->graph().chiral_centres;
-#endif
-    return {};
+std::vector<ChiralCentre> chiral_centres_of(const Energy& energy) {
+    const MolecularGraph* graph = energy.molecular_graph();
+    return graph != nullptr ? graph->chiral_centres : std::vector<ChiralCentre>{};
 }
 
 /// anneal.fix_mirrored needs chirality centres; a molecule with centres needs a backbone that can

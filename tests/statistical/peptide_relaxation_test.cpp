@@ -72,7 +72,7 @@ TEST(PeptideMdRelaxation, ABrokenStartIsKeptAndCountedNotDropped) {
 
 TEST(PeptideChirality, TheReferenceIsLAndItsMirrorImageIsFixedBack) {
     const Molecule mol(testing::molecule_params("aldp"));
-    const auto& centres = mol.graph().chiral_centres;
+    const auto& centres = mol.molecular_graph()->chiral_centres;
     ASSERT_EQ(centres.size(), 1u);  // ALDP's Cα
     const at::Tensor x = reference_300k().slice(0, 0, 500);
     const ChiralityCounts c = count_chirality(x, centres);
@@ -87,12 +87,12 @@ TEST(PeptideChirality, TheReferenceIsLAndItsMirrorImageIsFixedBack) {
     const at::Tensor back = fix_mirrored(at::cat({-x, x}), centres, &fixed);
     EXPECT_EQ(fixed, 500);
     EXPECT_EQ(count_chirality(back, centres).l_form, 1000);
-    EXPECT_FALSE(has_broken_bond(x * mol.length_scale(), mol.graph().bonds).any().item<bool>());
+    EXPECT_FALSE(has_broken_bond(x, mol.molecular_graph()->bonds).any().item<bool>());
 }
 
 TEST(PeptideChirality, Al3HasTwoCentresAndAPartialMirrorIsNotFixable) {
     const Molecule mol(testing::molecule_params("aaa"));
-    const auto& centres = mol.graph().chiral_centres;
+    const auto& centres = mol.molecular_graph()->chiral_centres;
     ASSERT_EQ(centres.size(), 3u);  // three Cα
     const at::Tensor x = mol.normalise(mol.pdb_positions()).unsqueeze(0);
     EXPECT_EQ(count_chirality(x, centres).l_form, 1);

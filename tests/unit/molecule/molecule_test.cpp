@@ -22,9 +22,10 @@
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "pita/core/units.h"
-#include "pita/energy/energy_factory.h"
+#include "pita/energy/lennard_jones.h"
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
+#include "pita/targets/energy_factory.h"
 
 namespace pita {
 namespace {
@@ -152,6 +153,16 @@ TEST(Molecule, MassesComeFromTheSystem) {
     EXPECT_NEAR(mol.masses()[0].item<double>(), 1.008, 1e-9);  // H1 of ACE
     EXPECT_NEAR(mol.masses()[1].item<double>(), 12.01, 1e-9);  // CH3
     EXPECT_NEAR(mol.masses()[6].item<double>(), 14.01, 0.01);  // N of ALA
+}
+
+TEST(Molecule, AnswersTheTorsionQueryOfEnergyWithItsPhiAndPsi) {
+    const Molecule mol(aldp_params());
+    const Energy& energy = mol;  // the query callers use, without knowing the target's type
+    const std::vector<Torsion> torsions = energy.ramachandran_torsions();
+    ASSERT_EQ(torsions.size(), 2u);
+    EXPECT_EQ(torsions[0].name, "phi ALA2");
+    EXPECT_EQ(torsions[1].name, "psi ALA2");
+    EXPECT_TRUE(LennardJones().ramachandran_torsions().empty());  // the default: no backbone
 }
 
 TEST(Molecule, MissingFilesAndMismatchedPdbAreClearErrors) {

@@ -1,5 +1,7 @@
 #pragma once
-// Builds a target from its config section, keyed on `type` (spec-faithful defaults):
+// Builds a target from its config section, keyed on `type` (spec-faithful defaults). It builds
+// the analytic targets of pita/energy/ and, with OpenMM, the peptides of pita/molecule/, so it
+// sits in a folder above both:
 //   energy: {type: lennard_jones, n_particles: 13}
 //   energy: {type: double_well}                 # DW-4
 //   energy: {type: gmm}                         # the 40-mode 2-D mixture of spec §1.5

@@ -1,4 +1,4 @@
-#include "pita/energy/energy_factory.h"
+#include "pita/targets/energy_factory.h"
 
 #include "pita/core/error.h"
 #include "pita/energy/double_well.h"

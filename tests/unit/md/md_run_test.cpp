@@ -91,7 +91,20 @@ TEST_F(MdRunTest, InMemorySamplesAreWhatPitaMdWrites) {
     CountingObserver observer;
     const std::vector<MdSamples> runs =
         simulate_md(molecule, options, c10::Device(c10::kCPU), gen, observer);
+    // And written in pita md's layout by the library: the same files, byte for byte.
+    at::Generator gen_files = make_generator(7, c10::Device(c10::kCPU));
+    MdObserver silent;
+    const RunDirectory lib = RunDirectory::create((dir_ / "lib").string());
+    run_md(molecule, options, lib, MdStart::Fresh, c10::Device(c10::kCPU), gen_files, silent);
     at::set_num_threads(threads);
+    for (const char* t : {"T300", "T600"})
+        for (const char* f : {"frames.npy", "samples.npy", "energies.npy",
+                              "kinetic_temperature.npy", "torsions.npy"}) {
+            const std::string name = std::string(t) + "/" + f;
+            const std::string bytes = testing::read_text_file((dir_ / "lib" / name).string());
+            EXPECT_FALSE(bytes.empty()) << name;
+            EXPECT_EQ(bytes, testing::read_text_file((dir_ / "cli" / name).string())) << name;
+        }
 
     EXPECT_EQ(observer.phases, (std::vector<std::string>{"warmup", "production"}));
     EXPECT_EQ(observer.last_frame, 3);

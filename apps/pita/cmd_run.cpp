@@ -33,12 +33,11 @@ std::string describe(const ProgressiveRunPlan& plan, const MemoryEstimate& memor
     for (std::size_t i = 0; i + 1 < o.ladder.size(); ++i)
         steps.push_back(o.training.steps_of_stage(static_cast<int64_t>(i)));
     return fmt::format(
-        "config OK: {} · ladder {} · {} ({} parameters per network) · data {} chains × {} steps · "
+        "config OK: {} · ladder {} · {} ({} parameters per network) · data {} · "
         "training steps per rung {} at batch {} · annealing {} particles × {} steps ({} "
         "divergence) · device {} · memory {}\n",
         plan.energy->name(), fmt::join(o.ladder, " → "), plan.backbone->name(),
-        count_parameters(*plan.backbone), o.data.chains.chains_per_temperature,
-        o.data.chains.warmup_steps + o.data.chains.production_steps, fmt::join(steps, "/"),
+        count_parameters(*plan.backbone), o.data.describe(), fmt::join(steps, "/"),
         o.trainer.batch_size, o.anneal.sde.n_samples, o.anneal.sde.steps,
         o.anneal.model.divergence == DivergenceEstimator::Exact ? "exact" : "Hutchinson",
         o.settings.device.str(), memory.summary());

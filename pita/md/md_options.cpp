@@ -6,13 +6,24 @@
 
 namespace pita {
 
-MdRunOptions read_md_run_options(const ConfigNode& root) {
-    const ConfigNode node = root.child("md");
-    MdRunOptions p;
+void read_md_dynamics(const ConfigNode& node, MdRunOptions& p) {
     p.langevin.friction =
         node.get_double("friction", p.langevin.friction, Bounds::above(0));  // 1/ps
     p.langevin.step_size =
         node.get_double("step_size", p.langevin.step_size, Bounds::above(0).at_most(0.01));  // ps
+    p.n_replicas = node.get_int("n_replicas", p.n_replicas, Bounds::at_least(1));
+    p.minimize = node.get_bool("minimize", p.minimize);
+    p.minimize_tolerance =
+        node.get_double("minimize_tolerance", p.minimize_tolerance, Bounds::above(0));  // kJ/mol/nm
+    p.warmup_steps = node.get_int("warmup_steps", p.warmup_steps, Bounds::at_least(0));
+    p.n_frames = node.get_int("n_frames", p.n_frames, Bounds::at_least(1));
+    p.steps_per_frame = node.get_int("steps_per_frame", p.steps_per_frame, Bounds::at_least(1));
+}
+
+MdRunOptions read_md_run_options(const ConfigNode& root) {
+    const ConfigNode node = root.child("md");
+    MdRunOptions p;
+    read_md_dynamics(node, p);
     const bool has_ladder = node.has("temperatures");
     if (has_ladder && node.has("temperature"))
         node.error("temperature",
@@ -28,15 +39,8 @@ MdRunOptions read_md_run_options(const ConfigNode& root) {
                        fmt::format("expected a strictly increasing ladder; got {} after {}",
                                    p.temperatures[k], p.temperatures[k - 1]));
     p.langevin.temperature = p.temperatures.front();
-    p.n_replicas = node.get_int("n_replicas", p.n_replicas, Bounds::at_least(1));
     p.exchange_interval =
         node.get_int("exchange_interval", p.exchange_interval, Bounds::at_least(1));
-    p.minimize = node.get_bool("minimize", p.minimize);
-    p.minimize_tolerance =
-        node.get_double("minimize_tolerance", p.minimize_tolerance, Bounds::above(0));  // kJ/mol/nm
-    p.warmup_steps = node.get_int("warmup_steps", p.warmup_steps, Bounds::at_least(0));
-    p.n_frames = node.get_int("n_frames", p.n_frames, Bounds::at_least(1));
-    p.steps_per_frame = node.get_int("steps_per_frame", p.steps_per_frame, Bounds::at_least(1));
     const ConfigNode out = root.child("output");
     p.frames_dtype = out.get_choice("frames_dtype", "float32", {"float32", "float64"}) == "float32"
                          ? at::kFloat

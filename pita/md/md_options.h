@@ -31,6 +31,11 @@ struct MdRunOptions {
     int64_t conf_samples = 1000;                 ///< frames per temperature for Rugh's T_conf
 };
 
+/// Reads the dynamics keys of an MD section into `options`: friction, step_size, n_replicas,
+/// minimize, minimize_tolerance, warmup_steps, n_frames, steps_per_frame (the temperature and the
+/// outputs are the caller's: `pita md` reads them beside these, a run's data phase takes T_0).
+void read_md_dynamics(const ConfigNode& md, MdRunOptions& options);
+
 /// Reads `md:` (friction, step_size, temperature | temperatures, n_replicas, exchange_interval,
 /// minimize, minimize_tolerance, warmup_steps, n_frames, steps_per_frame) and `output:`
 /// (frames_dtype, dcd, checkpoint_minutes, configurational_temperature_samples) of `root`.

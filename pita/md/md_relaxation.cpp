@@ -5,7 +5,9 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 #include "pita/md/langevin.h"
+#include "pita/molecule/molecular_graph.h"
 #include "pita/molecule/molecule.h"
 
 namespace pita {
@@ -31,11 +33,22 @@ RelaxationResult relax_by_md(const Molecule& molecule, double temperature, const
     lo.step_size = options.step_size_ps;
     const LangevinMiddle md(molecule.physical(), molecule.masses().to(x.device()), lo);
     const at::Tensor x_nm = molecule.to_nm(x.to(at::kDouble));
-    MdState state = md.start(x_nm, gen);
+    MdState state = md.start(x_nm.clone(), gen);  // the dynamics update its positions in place
     const at::Tensor start_energy = state.potential.clone();
     md.run(state, steps, gen);
     // A sample whose dynamics blew up keeps its start: it is counted, never silently dropped.
-    const at::Tensor ok = at::isfinite(state.x).flatten(1).all(1) & at::isfinite(state.potential);
+    // Blown up: a non-finite position or energy, a bond that the MD broke (a start with a clash
+    // can fling atoms apart in one 1 fs step; thermal motion never stretches a bond to 1.5 r0,
+    // which costs hundreds of kT), or an energy that rose by more than kBlowUpKT (thermalising a
+    // structure near a minimum raises it by about dof/2 kT, ~33 kT for ALDP).
+    constexpr double kBlowUpKT = 1000.0;
+    const double kT = kMolarGasConstant * temperature;  // kJ/mol
+    const std::vector<Bond>& bonds = molecule.molecular_graph()->bonds;
+    const at::Tensor broken_before = has_broken_bond(x, bonds);
+    const at::Tensor broken_after = has_broken_bond(molecule.normalise(state.x), bonds);
+    const at::Tensor ok = at::isfinite(state.x).flatten(1).all(1) & at::isfinite(state.potential) &
+                          (~broken_after | broken_before).to(state.x.device()) &
+                          (state.potential - start_energy).le(kBlowUpKT * kT);
     const at::Tensor keep = ok.view({-1, 1, 1});
     const at::Tensor x_out = at::where(keep, state.x, x_nm);
     const at::Tensor potential = at::where(ok, state.potential, start_energy);

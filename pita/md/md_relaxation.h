@@ -23,8 +23,9 @@ struct MdRelaxationOptions {
 };
 
 /// Runs every sample of `x` ([N, n_atoms, 3] the molecule's model coordinates) for
-/// duration/step_size steps at `temperature` K. Samples whose MD goes non-finite (a clash the
-/// integrator cannot resolve) are returned unchanged with their energy at the start, and counted.
+/// duration/step_size steps at `temperature` K. Samples whose MD blows up (a non-finite state, or
+/// a bond the dynamics broke: a clash the integrator cannot resolve) are returned unchanged with
+/// their energy at the start, and counted.
 /// Energies are the molecule's (kJ/mol / (R·1 K)); evaluations: (steps + 1) per sample.
 /// @return x mean-free, in model coordinates; acceptance is the fraction of samples kept from MD
 RelaxationResult relax_by_md(const Molecule& molecule, double temperature, const at::Tensor& x,

@@ -32,7 +32,7 @@
 #include "pita/train/training_log.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/md/md_relaxation.h"
-#include "pita/molecule/molecule.h"
+#include "pita/md/md_simulation.h"
 #endif
 
 namespace pita {
@@ -73,19 +73,14 @@ std::string read_reference_root(const ConfigNode& metrics) {
 /// Resolves anneal.relaxation for the target and, for MD, plugs the molecule's MD relaxation
 /// into the annealing stage.
 void configure_relaxation(const ConfigNode& anneal, const Energy& energy, AnnealStageOptions& o) {
-#ifdef PITA_WITH_OPENMM
-    const auto* molecule = dynamic_cast<const Molecule*>(&energy);
-#else
-    const Energy* molecule = nullptr;
-#endif
-    try {
-        o.relaxation = resolve_relaxation(o.relaxation, molecule != nullptr);
-    } catch (const ConfigError&) {
+    const bool molecule = energy.molecular_graph() != nullptr;
+    if (o.relaxation == RelaxationMethod::Md && !molecule) {
         anneal.error("relaxation",
                      "md needs a molecule target (masses and physical units); use "
                      "mala for this target.");
         return;
     }
+    o.relaxation = resolve_relaxation(o.relaxation, molecule);
     if (o.relaxation != RelaxationMethod::Md) return;
     if (o.relax_steps > 0)
         anneal.error("relax_steps",
@@ -99,9 +94,10 @@ void configure_relaxation(const ConfigNode& anneal, const Energy& energy, Anneal
     md.step_size_ps = o.relax_md_step_size;
     md.friction = o.relax_md_friction;
     o.custom_relaxation.summary = describe(md);
-    o.custom_relaxation.relax = [molecule, md](const at::Tensor& x, double temperature,
-                                               at::Generator& gen) {
-        return relax_by_md(*molecule, temperature, x, md, gen);
+    const Molecule* target = &md_target(energy);
+    o.custom_relaxation.relax = [target, md](const at::Tensor& x, double temperature,
+                                             at::Generator& gen) {
+        return relax_by_md(*target, temperature, x, md, gen);
     };
 #endif
 }
@@ -153,6 +149,11 @@ void check_and_fix_chirality(AnnealStageResult& r, const std::vector<ChiralCentr
     j["after_fix"] = counts_json(r.x);
 }
 
+/// metrics.json's "source" of the data rung.
+std::string data_source(const DataPhaseOptions& data) {
+    return data.sampler == DataSampler::Md ? "md" : "mcmc";
+}
+
 /// The folder of ladder rung `i`'s samples: data/T<T_0> for the data, T<T_i> for annealed rungs.
 std::string rung_dir(const std::vector<double>& ladder, std::size_t i) {
     return i == 0 ? "data/" + temperature_dir(ladder[i]) : temperature_dir(ladder[i]);
@@ -171,7 +172,8 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
     const RunSettings settings = read_run_settings(root, default_stem, "float32");
     std::unique_ptr<Energy> energy = make_energy(root.child("energy"));
     const std::vector<double> ladder = read_ladder(root);
-    const DataPhaseOptions data = read_data_phase_options(root.child("data"));
+    const DataPhaseOptions data =
+        read_data_phase_options(root.child("data"), energy->molecular_graph() != nullptr);
     ProgressiveRunPlan plan(make_noise_schedule(root.child("schedule")));
     ProgressiveRunOptions& o = plan.options;
     o.settings = settings;
@@ -218,10 +220,13 @@ MemoryEstimate estimate_progressive_run_memory(const ProgressiveRunPlan& plan) {
     const int64_t n = plan.energy->n_particles();
     const int64_t d = plan.energy->spatial_dim();
     MemoryEstimate memory;
-    memory.add("data.n_chains", sampler_state_bytes(o.data.chains.chains_per_temperature, n, d),
-               "the MCMC chains");
-    memory.add("data.production_steps", 2.0 * stored_rows_bytes(o.data.kept_rows(), n, d),
-               "kept MCMC samples (production_steps / thin per chain)");
+    const bool md = o.data.sampler == DataSampler::Md;
+    memory.add(md ? "data.md.n_replicas" : "data.n_chains",
+               sampler_state_bytes(o.data.parallel_states(), n, d),
+               md ? "the MD replicas" : "the MCMC chains");
+    memory.add(md ? "data.md.n_frames" : "data.production_steps",
+               2.0 * stored_rows_bytes(o.data.kept_rows(), n, d),
+               md ? "kept MD frames" : "kept MCMC samples (production_steps / thin per chain)");
     const auto float_bytes = static_cast<int64_t>(c10::elementSize(o.settings.dtype));
     add_training_memory(memory, "data.max_rows", "train.batch_size", o.trainer.batch_size,
                         o.data.max_rows, static_cast<int64_t>(o.ladder.size()) - 1, n, d,
@@ -318,9 +323,8 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         state.add_evaluations("data", data.energy_evaluations);
         const int64_t before = energy.evaluations();
         buffers.clear();
-        buffers.push_back(make_buffer(energy, data.x, t_top, 1.0, o.data.max_rows,
-                                      fmt::format("mcmc:T={:g}", t_top), tensor_options,
-                                      dir.path(sub + "/samples.npy")));
+        buffers.push_back(make_buffer(energy, data.x, t_top, 1.0, o.data.max_rows, data.provenance,
+                                      tensor_options, dir.path(sub + "/samples.npy")));
         state.add_evaluations("buffer", energy.evaluations() - before);
         save(0);
         state.done.insert("data");
@@ -437,7 +441,7 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             evaluate_samples(energy, set.samples, set.energies, ladder[i], reference, o.evaluation);
         m["temperature"] = ladder[i];
         m["samples_file"] = sub + "/samples.npy";
-        m["source"] = i == 0 ? "mcmc" : "annealed";
+        m["source"] = i == 0 ? data_source(o.data) : "annealed";
         if (!reference && !o.reference_root.empty())
             m["reference_note"] = fmt::format(
                 "no reference sample set {}/{}: reference metrics "

@@ -90,7 +90,7 @@ TEST(PeptideChirality, TheReferenceIsLAndItsMirrorImageIsFixedBack) {
     EXPECT_FALSE(has_broken_bond(x, mol.molecular_graph()->bonds).any().item<bool>());
 }
 
-TEST(PeptideChirality, Al3HasTwoCentresAndAPartialMirrorIsNotFixable) {
+TEST(PeptideChirality, Al3HasThreeCentresAndAPartialMirrorIsNotFixable) {
     const Molecule mol(testing::molecule_params("aaa"));
     const auto& centres = mol.molecular_graph()->chiral_centres;
     ASSERT_EQ(centres.size(), 3u);  // three Cα

@@ -117,5 +117,25 @@ TEST_F(PeptideRunCliTest, BadMoleculeConfigsAreRefusedBeforeAnyWork) {
     EXPECT_FALSE(fs::exists(dir_ / "never"));
 }
 
+// Every peptide run config in configs/ parses and validates (`--check` runs nothing). The paper
+// configs ask for CUDA and a GPU's memory: here they are checked on the CPU with their batch and
+// chunk shrunk to fit this machine (every other key as shipped).
+TEST_F(PeptideRunCliTest, ShippedPeptideRunConfigsValidate) {
+    const std::string src = PITA_SOURCE_DIR;
+    for (const std::string name : {"aldp-smoke", "aldp", "al3", "aldp-paper", "al3-paper"}) {
+        const bool paper = name.find("paper") != std::string::npos;
+        const Outcome o = run_command(
+            std::string(PITA_BINARY) + " run " + src + "/configs/" + name + ".yaml --check " +
+            "--device cpu energy.system=" + src + "/data/molecules/" +
+            (name.rfind("al3", 0) == 0 ? "aaa" : "aldp") + ".system.xml energy.pdb=" + src +
+            "/data/molecules/" + (name.rfind("al3", 0) == 0 ? "aaa" : "aldp") +
+            ".pdb metrics.reference= " + (paper ? "train.batch_size=64 anneal.chunk=64 " : "") +
+            "--out " + (dir_ / "never").string());
+        EXPECT_EQ(o.exit_code, 0) << name << "\n" << o.output;
+        EXPECT_THAT(o.output, HasSubstr("config OK")) << name;
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "never"));
+}
+
 }  // namespace
 #endif

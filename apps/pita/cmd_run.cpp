@@ -29,9 +29,8 @@ namespace {
 /// The `--check` line: what the run would do.
 std::string describe(const ProgressiveRunPlan& plan, const MemoryEstimate& memory) {
     const ProgressiveRunOptions& o = plan.options;
-    std::vector<int64_t> steps;
-    for (std::size_t i = 0; i + 1 < o.ladder.size(); ++i)
-        steps.push_back(o.training.steps_of_stage(static_cast<int64_t>(i)));
+    const std::vector<int64_t> steps =
+        o.training.steps_per_stage(static_cast<int64_t>(o.ladder.size()) - 1);
     return fmt::format(
         "config OK: {} · ladder {} · {} ({} parameters per network) · data {} · "
         "training steps per rung {} at batch {} · annealing {} particles × {} steps ({} "

@@ -19,6 +19,12 @@ int64_t TrainingSchedule::steps_of_stage(int64_t stage) const {
     return stage == 0 ? first_steps : later_steps;
 }
 
+std::vector<int64_t> TrainingSchedule::steps_per_stage(int64_t n_stages) const {
+    std::vector<int64_t> steps;
+    for (int64_t s = 0; s < n_stages; ++s) steps.push_back(steps_of_stage(s));
+    return steps;
+}
+
 int64_t TrainingSchedule::step_at_end_of_stage(int64_t stage) const {
     int64_t total = 0;
     for (int64_t s = 0; s <= stage; ++s) total += steps_of_stage(s);

@@ -36,6 +36,8 @@ struct TrainingSchedule {
 
     /// Optimizer steps of stage `stage` (0-based).
     int64_t steps_of_stage(int64_t stage) const;
+    /// steps_of_stage() of stages 0..n_stages−1.
+    std::vector<int64_t> steps_per_stage(int64_t n_stages) const;
     /// The trainer's step count at the end of stage `stage`: the sum of stages 0..stage.
     int64_t step_at_end_of_stage(int64_t stage) const;
 };

@@ -125,3 +125,41 @@ TEST_F(MdRunTest, InMemorySamplesAreWhatPitaMdWrites) {
 
 }  // namespace
 }  // namespace pita
+
+#ifdef PITA_WITH_OPENMM
+namespace {
+
+// One misconfigured key per section of a `pita md` config: `pita md --check` refuses it before any
+// work and names the key.
+struct BadMdKey {
+    const char* override_;
+    const char* named;
+};
+
+class MdCheckRefuses : public pita::testing::ScratchDirTest,
+                       public ::testing::WithParamInterface<BadMdKey> {};
+
+TEST_P(MdCheckRefuses, AMisconfiguredKeyOfEverySection) {
+    const BadMdKey bad = GetParam();
+    const std::string src = PITA_SOURCE_DIR;
+    const pita::testing::Outcome o = pita::testing::run_pita(
+        "md " + src + "/configs/aldp-md.yaml --check energy.system=" + src +
+        "/data/molecules/aldp.system.xml energy.pdb=" + src + "/data/molecules/aldp.pdb '" +
+        bad.override_ + "' --out " + (dir_ / "never").string());
+    EXPECT_EQ(o.exit_code, 2) << o.output;
+    EXPECT_THAT(o.output, ::testing::HasSubstr(bad.named)) << o.output;
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "never"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EverySection, MdCheckRefuses,
+    ::testing::Values(BadMdKey{"seed=-5", "seed"}, BadMdKey{"device=tpu", "device"},
+                      BadMdKey{"energy.length_scale=-1", "energy.length_scale"},
+                      BadMdKey{"md.n_replicas=0", "md.n_replicas"},
+                      BadMdKey{"md.step_size=1", "md.step_size"},
+                      BadMdKey{"md.temperatures=[300,200]", "md.temperatures"},
+                      BadMdKey{"output.frames_dtype=int8", "output.frames_dtype"},
+                      BadMdKey{"output.checkpoint_minutes=-1", "output.checkpoint_minutes"}));
+
+}  // namespace
+#endif

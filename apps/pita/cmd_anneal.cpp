@@ -30,6 +30,7 @@
 #include "pita/io/sample_set.h"
 #include "pita/model/backbone_factory.h"
 #include "pita/pipeline/memory_plan.h"
+#include "pita/pipeline/relaxation_setup.h"
 #include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/trainer_config.h"
@@ -51,7 +52,10 @@ int run_anneal(const CommonArgs& args) {
         a.error("temperature", fmt::format("missing or out of range: got {}; expected the "
                                            "temperature to anneal to (> 0).",
                                            t_target));
-    const AnnealStageOptions o = read_anneal_stage_options(a);
+    AnnealStageOptions o = read_anneal_stage_options(a);
+    // Keys of a run's anneal section that only the progressive loop uses (its buffers, its
+    // chirality fix): accepted and ignored, so a run's config can be passed as it is.
+    for (const char* run_only : {"energy_mask_threshold", "fix_mirrored"}) a.ignore(run_only);
     // The target, schedule and networks come from the checkpoint's record, so the config of the
     // run that wrote it (`pita run CONFIG` or `pita train CONFIG`) can be passed as it is.
     for (const char* taken_from_checkpoint :
@@ -69,6 +73,7 @@ int run_anneal(const CommonArgs& args) {
     const ConfigNode troot = trained.root();
     std::unique_ptr<Energy> energy = make_energy(troot.child("energy"));
     const NoiseSchedule schedule = make_noise_schedule(troot.child("schedule"));
+    setup_relaxation(*energy, o);
     const double sigma_data = read_sigma_data(troot.child("model"));
     ScoreModel score(
         make_backbone(troot.child("model"), energy->n_particles(), energy->spatial_dim(), 0),

@@ -24,6 +24,7 @@
 #include "pita/model/score_model.h"
 #include "pita/molecule/molecular_graph.h"
 #include "pita/pipeline/memory_plan.h"
+#include "pita/pipeline/relaxation_setup.h"
 #include "pita/pipeline/run_state.h"
 #include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
@@ -31,8 +32,6 @@
 #include "pita/train/trainer_config.h"
 #include "pita/train/training_log.h"
 #ifdef PITA_WITH_OPENMM
-#include "pita/md/md_relaxation.h"
-#include "pita/md/md_simulation.h"
 #endif
 
 namespace pita {
@@ -68,38 +67,6 @@ std::string read_reference_root(const ConfigNode& metrics) {
                                   "reference metrics.",
                                   root, std::filesystem::current_path().string()));
     return root;
-}
-
-/// Resolves anneal.relaxation for the target and, for MD, plugs the molecule's MD relaxation
-/// into the annealing stage.
-void configure_relaxation(const ConfigNode& anneal, const Energy& energy, AnnealStageOptions& o) {
-    const bool molecule = energy.molecular_graph() != nullptr;
-    if (o.relaxation == RelaxationMethod::Md && !molecule) {
-        anneal.error("relaxation",
-                     "md needs a molecule target (masses and physical units); use "
-                     "mala for this target.");
-        return;
-    }
-    o.relaxation = resolve_relaxation(o.relaxation, molecule);
-    if (o.relaxation != RelaxationMethod::Md) return;
-    if (o.relax_steps > 0)
-        anneal.error("relax_steps",
-                     "is the MALA relaxation's step count, but the relaxation is "
-                     "md (the default for molecules): set anneal.relax_md_ps "
-                     "(0 = none), or anneal.relaxation: mala.");
-#ifdef PITA_WITH_OPENMM
-    if (o.relax_md_ps <= 0) return;
-    MdRelaxationOptions md;
-    md.duration_ps = o.relax_md_ps;
-    md.step_size_ps = o.relax_md_step_size;
-    md.friction = o.relax_md_friction;
-    o.custom_relaxation.summary = describe(md);
-    const Molecule* target = &md_target(energy);
-    o.custom_relaxation.relax = [target, md](const at::Tensor& x, double temperature,
-                                             at::Generator& gen) {
-        return relax_by_md(*target, temperature, x, md, gen);
-    };
-#endif
 }
 
 /// The chiral centres of a molecule target; none for any other target.
@@ -188,7 +155,11 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
     o.energy_mask_threshold =
         anneal.get_double("energy_mask_threshold", o.energy_mask_threshold, Bounds::above(0));
     const ConfigNode metrics = root.child("metrics");
-    configure_relaxation(anneal, *energy, o.anneal);
+    try {
+        setup_relaxation(*energy, o.anneal);
+    } catch (const ConfigError& e) {
+        anneal.error("relaxation", e.what());
+    }
     o.fix_mirrored = anneal.get_bool("fix_mirrored", o.fix_mirrored);
     o.reference_root = read_reference_root(metrics);
     o.evaluation.max_samples =

@@ -117,6 +117,9 @@ int run_evaluate(const EvaluateArgs& args) {
                   reference_root);
 
     // The target as the run configured it; only its `energy:` section is needed.
+    // Energy::config() also reports derived values that are not settings (a molecule's energy
+    // unit): not keys of the energy section, so they are left out here.
+    energy_config.erase("energy_unit_kj_per_mol");
     Config cfg = Config::from_string(nlohmann::json{{"energy", energy_config}}.dump());
     std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
     cfg.finish();

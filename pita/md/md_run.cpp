@@ -11,6 +11,7 @@
 #include "pita/core/units.h"
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
+#include "pita/io/sample_set.h"
 #include "pita/io/trajectory.h"
 #include "pita/md/md_simulation.h"
 #include "pita/metrics/sample_metrics.h"
@@ -81,8 +82,8 @@ nlohmann::json write_md_outputs(const MdSimulation& md, const RunDirectory& dir)
         const at::Tensor t_kin = run.t_kin.narrow(1, lo, plan.n_replicas).contiguous();
         const MdSamples samples = md.samples(k);
         write_npy(dir.path(sub + "/frames.npy"), frames);
-        write_npy(dir.path(sub + "/samples.npy"), samples.samples);
-        write_npy(dir.path(sub + "/energies.npy"), samples.energies);
+        write_sample_set(dir.path(sub), samples.samples, samples.energies,
+                         samples.samples.scalar_type());
         write_npy(dir.path(sub + "/kinetic_temperature.npy"), t_kin);
         if (!torsions.empty())
             write_npy(

@@ -18,6 +18,7 @@
 #include "pita/io/resume.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
+#include "pita/io/trajectory.h"
 #include "pita/model/backbone.h"
 #include "pita/model/backbone_factory.h"
 #include "pita/model/energy_model.h"
@@ -31,6 +32,11 @@
 #include "pita/train/dataset.h"
 #include "pita/train/trainer_config.h"
 #include "pita/train/training_log.h"
+#ifdef PITA_WITH_OPENMM
+#include "pita/md/md_simulation.h"
+#include "pita/molecule/molecule.h"
+#include "pita/molecule/torsions.h"
+#endif
 #ifdef PITA_WITH_OPENMM
 #endif
 
@@ -114,6 +120,23 @@ void check_and_fix_chirality(AnnealStageResult& r, const std::vector<ChiralCentr
     if (r.x_before_relaxation.defined())
         r.x_before_relaxation = fix_mirrored(r.x_before_relaxation, centres);
     j["after_fix"] = counts_json(r.x);
+}
+
+/// Molecules: the rung's samples as a DCD in Å (`mdtraj.load_dcd(f, top=the PDB)`; frames are
+/// samples, not a time series) and their φ/ψ angles, [N, n_torsions] radians (torsions.npy, in
+/// the order of metrics.json's torsion_names). Other targets: nothing.
+void write_molecule_views([[maybe_unused]] const std::string& dir,
+                          [[maybe_unused]] const Energy& energy,
+                          [[maybe_unused]] const at::Tensor& x) {
+#ifdef PITA_WITH_OPENMM
+    if (energy.molecular_graph() == nullptr) return;
+    const at::Tensor x64 = x.to(at::kCPU, at::kDouble);
+    write_dcd(dir + "/trajectory.dcd", md_target(energy).to_nm(x64), 1.0,
+              "pita run samples (independent, not a time series)");
+    const std::vector<Torsion> torsions = energy.ramachandran_torsions();
+    if (!torsions.empty())
+        write_npy(dir + "/torsions.npy", dihedral_angles(x64, torsion_atoms(torsions)));
+#endif
 }
 
 /// metrics.json's "source" of the data rung.
@@ -291,6 +314,7 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             run_data_phase(energy, o.data, t_top, settings.seed, settings.device, observer);
         const std::string sub = rung_dir(ladder, 0);
         write_sample_set(dir.path(sub), data.x, data.energy);
+        write_molecule_views(dir.path(sub), energy, data.x);
         state.add_evaluations("data", data.energy_evaluations);
         const int64_t before = energy.evaluations();
         buffers.clear();
@@ -354,6 +378,7 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         check_and_fix_chirality(r, chiral_centres_of(energy), o.fix_mirrored);
         const std::string sub = rung_dir(ladder, i + 1);
         write_sample_set(dir.path(sub), r.x, r.energy);
+        write_molecule_views(dir.path(sub), energy, r.x);
         if (r.x_before_relaxation.defined())
             write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
                              r.energy_before_relaxation);

@@ -10,6 +10,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ATen/ATen.h>
+
+#include "pita/io/npy.h"
 #include "support/cli_helpers.h"
 
 namespace {
@@ -66,9 +69,14 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
     EXPECT_TRUE(anneal.contains("chirality"));
     // 64 samples × (50 MD steps + 1) relaxation evaluations.
     EXPECT_EQ(m["energy_evaluations"]["relaxation"], 64 * 51);
-    for (const char* f : {"data/T1200/samples.npy", "T755.95/samples.npy",
-                          "T755.95/before_relaxation/samples.npy", "train/stage0.pt"})
+    for (const char* f :
+         {"data/T1200/samples.npy", "T755.95/samples.npy", "T755.95/before_relaxation/samples.npy",
+          "train/stage0.pt", "data/T1200/trajectory.dcd", "T755.95/trajectory.dcd"})
         EXPECT_TRUE(fs::exists(dir_ / "r" / f)) << f;
+    // φ and ψ of every sample, in the order of torsion_names.
+    const at::Tensor angles = pita::read_npy((dir_ / "r/T755.95/torsions.npy").string());
+    EXPECT_EQ(angles.sizes(), (std::vector<int64_t>{64, 2}));
+    EXPECT_EQ(low["torsion_names"], (nlohmann::json{"phi ALA2", "psi ALA2"}));
 }
 
 TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {

@@ -443,6 +443,18 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
                 "no reference sample set {}/{}: reference metrics "
                 "skipped",
                 o.reference_root, temperature_dir(ladder[i]));
+        // The SMC's health on this rung (anneal.json): how many particles really carried it.
+        if (i > 0 && std::filesystem::exists(dir.path(sub + "/anneal.json"))) {
+            const nlohmann::json a = read_json(dir.path(sub + "/anneal.json"));
+            nlohmann::json smc = {{"min_ess", a["sde"]["min_ess"]},
+                                  {"min_unique_ancestors", a["sde"]["min_unique_ancestors"]},
+                                  {"resampling_events", a["sde"]["resampling_events"]}};
+            if (a.contains("correction")) {
+                smc["correction_ess"] = a["correction"]["ess"];
+                smc["correction_unique_ancestors"] = a["correction"]["unique_ancestors"];
+            }
+            m["smc"] = smc;
+        }
         // What the networks delivered, beside what the relaxation made of it.
         const std::string raw = sub + "/" + kBeforeRelaxationDir;
         if (has_sample_set(dir.path(raw))) {

@@ -103,6 +103,11 @@ TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
     EXPECT_TRUE(raw.contains("energy_w2") && raw.contains("distance_w2"));
     EXPECT_NE(raw["mean_energy"], low["mean_energy"]);  // the relaxation moved the samples
     EXPECT_FALSE(top.contains("before_relaxation"));    // MCMC data: nothing to relax
+    // The SMC's health per annealed rung, beside its metrics.
+    ASSERT_TRUE(low.contains("smc")) << low.dump();
+    EXPECT_LE(low["smc"]["min_ess"].get<double>(), 256.0);
+    EXPECT_GE(low["smc"]["correction_unique_ancestors"].get<int64_t>(), 1);
+    EXPECT_FALSE(top.contains("smc"));
     for (const char* k : {"mean_energy", "energy_w2", "distance_w2", "equivariant_w2"})
         EXPECT_EQ(e["temperatures"][1]["before_relaxation"][k], raw[k]) << k;
     const at::Tensor x_raw = pita::read_npy((dir_ / "r/T3/before_relaxation/samples.npy").string());

@@ -18,6 +18,7 @@ ctest --test-dir build-check --label-exclude validation --output-on-failure --ti
 # not instrumented; tcmalloc is dropped in this build (it cannot coexist with ASan's allocator).
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DPITA_SANITIZE=address;undefined" \
   -DPITA_BUILD_BENCHMARKS=OFF -DPITA_WARNINGS_AS_ERRORS=ON
-cmake --build build-sanitize
+# Only what the unit label runs: the statistical binary is not run under the sanitizers.
+cmake --build build-sanitize --target pita pita_unit_tests
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
   ctest --test-dir build-sanitize --label-regex '^unit$' --output-on-failure --timeout 900

@@ -92,6 +92,12 @@ int run(int argc, char** argv) {
         "anneal", "Samples at a lower temperature from a training checkpoint (weighted SDE + SMC)");
     add_shared_options(anneal, anneal_opts);
 
+    SharedOptions score_check_opts;
+    CLI::App* score_check = app.add_subcommand(
+        "score-check",
+        "Both networks' scores of a checkpoint against the target's forces, per noise level");
+    add_shared_options(score_check, score_check_opts);
+
     SharedOptions run_opts;
     std::string run_resume_dir;
     CLI::App* run_cmd = app.add_subcommand(
@@ -146,6 +152,7 @@ int run(int argc, char** argv) {
     if (diagnose->parsed()) return run_diagnose(to_common(diag_opts, line));
     if (train->parsed()) return run_train(to_common(train_opts, line), resume_dir);
     if (anneal->parsed()) return run_anneal(to_common(anneal_opts, line));
+    if (score_check->parsed()) return run_score_check(to_common(score_check_opts, line));
     if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
     if (evaluate->parsed()) return run_evaluate(eval_args);
     if (md->parsed()) return run_md(to_common(md_opts, line), md_resume_dir);

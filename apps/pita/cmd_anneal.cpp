@@ -28,12 +28,9 @@
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
-#include "pita/model/backbone_factory.h"
 #include "pita/pipeline/memory_plan.h"
 #include "pita/pipeline/relaxation_setup.h"
-#include "pita/targets/energy_factory.h"
-#include "pita/train/checkpoint.h"
-#include "pita/train/trainer_config.h"
+#include "pita/train/trained_models.h"
 #include "run_settings.h"
 
 namespace pita::cli {
@@ -63,35 +60,16 @@ int run_anneal(const CommonArgs& args) {
         root.ignore(taken_from_checkpoint);
     cfg.finish();
 
-    // Rebuild the trained run's target, schedule and networks from the checkpoint's record.
-    const nlohmann::json record = read_checkpoint_record(checkpoint);
-    PITA_CHECK(record.contains("config"),
-               "[anneal] '{}' has no training config in its record; was it written by `pita "
-               "train`?",
-               checkpoint);
-    const Config trained = Config::from_string(record["config"].dump());
-    const ConfigNode troot = trained.root();
-    std::unique_ptr<Energy> energy = make_energy(troot.child("energy"));
-    const NoiseSchedule schedule = make_noise_schedule(troot.child("schedule"));
+    // The target, schedule and networks of the trained run, from the checkpoint's record.
+    TrainedModels trained =
+        load_trained_models(checkpoint, settings.device, settings.dtype, "anneal");
+    Energy* energy = trained.energy.get();
+    ScoreModel& score = *trained.score;
+    EnergyModel& energy_model = *trained.energy_model;
+    const NoiseSchedule& schedule = trained.schedule;
+    const nlohmann::json& record = trained.record;
     setup_relaxation(*energy, o);
-    const double sigma_data = read_sigma_data(troot.child("model"));
-    ScoreModel score(
-        make_backbone(troot.child("model"), energy->n_particles(), energy->spatial_dim(), 0),
-        sigma_data);
-    EnergyModel energy_model(score.backbone().clone(), sigma_data);
-    score.backbone().to(settings.device, settings.dtype);
-    energy_model.backbone().to(settings.device, settings.dtype);
-    Trainer trainer(score, energy_model, schedule,
-                    read_trainer_options(troot.child("train"), schedule),
-                    energy->translation_invariant());
-    std::vector<ReplayBuffer> buffers;
-    at::Generator unused = make_generator(0, settings.device);
-    load_checkpoint(checkpoint, trainer, buffers, unused);
-    trainer.copy_ema_to(score, energy_model);  // sampling uses the EMA weights (spec §4.6)
-    score.backbone().train(false);
-    energy_model.backbone().train(false);
-    PITA_CHECK(!buffers.empty(), "[anneal] '{}' holds no replay buffer.", checkpoint);
-    const ReplayBuffer& newest = buffers.back();
+    const ReplayBuffer& newest = trained.newest_buffer();
     const double t_from = newest.temperature();
     check_anneal_temperatures(t_from, t_target);
     MemoryEstimate memory;

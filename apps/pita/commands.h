@@ -35,6 +35,8 @@ int run_diagnose(const CommonArgs& args);
 /// @param resume_dir  a run directory to continue from its last checkpoint ("" starts afresh)
 int run_train(const CommonArgs& args, const std::string& resume_dir);
 int run_anneal(const CommonArgs& args);
+/// `pita score-check`: a checkpoint's learned scores against the target's, per noise level.
+int run_score_check(const CommonArgs& args);
 /// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
 int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
 int run_evaluate(const EvaluateArgs& args);

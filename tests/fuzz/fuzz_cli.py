@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fuzz suite of the pita command line (issue 12): bad input must give a clean error.
 
-For every config key that `pita run`, `md`, `mcmc`, `train`, `anneal` and `diagnose` accept (their
+For every config key that `pita run`, `md`, `mcmc`, `train`, `anneal`, `diagnose` and `score-check` accept (their
 resolved configs, from `--print-config`), bad values (wrong type, empty, negative, zero, NaN,
 ±inf, huge) are tried with `--check`; then mutated .npy files, OpenMM System XMLs, PDBs and
 checkpoints truncated at random offsets go through the commands that read them. Each case must
@@ -129,6 +129,7 @@ def fuzz_config_keys(pita, totals, rng, scratch, args, pool):
         ("anneal", f"{scratch}/anneal.yaml", []),
         ("md", "configs/aldp-md.yaml", []),
         ("diagnose", "configs/lj13-data.yaml", []),
+        ("score-check", f"{scratch}/score_check.yaml", []),
     ]
     jobs = []
     for command, config, extra in commands:
@@ -358,6 +359,11 @@ def prepare(pita, scratch):
     open(f"{scratch}/anneal.yaml", "w").write(
         f"seed: 1\nthreads: 1\nanneal:\n  checkpoint: {scratch}/train/train/checkpoint.pt\n"
         "  temperature: 3.0\n  n_samples: 16\n  steps: 4\n  divergence: hutchinson\n")
+    os.makedirs(f"{scratch}/held", exist_ok=True)
+    shutil.copy(f"{scratch}/good.npy", f"{scratch}/held/samples.npy")
+    open(f"{scratch}/score_check.yaml", "w").write(
+        f"seed: 1\nthreads: 1\nscore_check:\n  checkpoint: {scratch}/train/train/checkpoint.pt\n"
+        f"  samples: {scratch}/held\n  levels: 2\n  max_samples: 8\n")
 
 
 def main():

@@ -417,7 +417,7 @@ Histogram2d make_histogram_2d(const std::vector<double>& x, const std::vector<do
 }
 
 std::string render_heat_maps(const HeatMapPlot& plot) {
-    constexpr double kLeft = 50, kGap = 26, kTop = 22, kBottom = 40;
+    constexpr double kLeft = 50, kGap = 40, kTop = 22, kBottom = 40;
     constexpr int kLevels = 24;  // colours: one path per level keeps the SVG small
     const double size = plot.panel_size;
     const double n = static_cast<double>(plot.panels.size());

@@ -34,8 +34,8 @@ struct PlotAxis {
 
 /// The drawing area of one plot, in CSS pixels.
 struct PlotSize {
-    int width = 440;
-    int height = 250;
+    int width = 400;
+    int height = 240;
 };
 
 struct LineSeries {
@@ -155,7 +155,7 @@ struct BarChart {
     std::string value_suffix;    ///< after each printed value, e.g. " s"; whole numbers print
                                  ///< in full ("294464")
     std::vector<std::string> notes;
-    int width = 440;
+    int width = 400;
 };
 
 std::string render_bar_chart(const BarChart& chart);

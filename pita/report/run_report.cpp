@@ -38,8 +38,9 @@ h3{font-size:14px;margin:14px 0 6px;color:#444}
 nav a{margin-right:14px;color:#1f5fa0;text-decoration:none}
 nav a:hover{text-decoration:underline}
 .figures{display:flex;flex-wrap:wrap;gap:16px 26px;align-items:flex-start}
+.figures+.figures{margin-top:18px}
 figure.plot{margin:0}
-figcaption{font-size:12.5px;margin-bottom:3px;max-width:440px}
+figcaption{font-size:12.5px;margin-bottom:3px;max-width:400px}
 figcaption .title{font-weight:600;display:block;font-size:13px}
 .legend .key{margin-right:12px;display:inline-block}
 .swatch{display:inline-block;width:18px;height:0;margin-right:4px;vertical-align:middle;border-top:2px solid var(--c)}
@@ -58,7 +59,7 @@ svg.chart .series{fill:none;stroke-width:1.6}
 svg.chart .area{opacity:.42}
 svg.chart .events{stroke-width:1.3}
 svg.chart .map-bg{fill:#fff}
-.note{font-size:12px;color:#666;margin:2px 0;max-width:440px}
+.note{font-size:12px;color:#666;margin:2px 0;max-width:400px}
 p.explain{font-size:12.5px;color:#555;max-width:1100px;margin:4px 0 10px}
 ul.notes{font-size:13px;color:#8a4b00}
 table{border-collapse:collapse;font-size:12.5px}
@@ -440,7 +441,9 @@ std::string sde_section(const RunContents& run) {
         const std::string t = temperature_label(rung.temperature);
         LinePlot e;
         e.id = "sde-ess-" + temperature_id(rung.temperature);
-        e.title = fmt::format("T = {} · ESS along the SDE", t);
+        e.title = rung.smc_particles > 0 ? fmt::format("T = {} · ESS along the SDE ({} particles)",
+                                                       t, rung.smc_particles)
+                                         : fmt::format("T = {} · ESS along the SDE", t);
         e.x.label = "SDE step (t from 1 to 0)";
         e.y.label = "particles";
         e.y.lo = 0;
@@ -453,9 +456,7 @@ std::string sde_section(const RunContents& run) {
                 if ((*r)[i] > 0) e.events.push_back((*step)[i]);
             e.events_label = fmt::format("resampling ({} events)", e.events.size());
         }
-        if (rung.smc_particles > 0)
-            e.notes.push_back(fmt::format("{} particles", rung.smc_particles));
-        body += render_line_plot(e);
+        std::string row = render_line_plot(e);
         if (const auto* var = d.column("log_weight_variance")) {
             LinePlot v;
             v.id = "sde-variance-" + temperature_id(rung.temperature);
@@ -466,8 +467,9 @@ std::string sde_section(const RunContents& run) {
             for (const double x : *var) positive &= !std::isfinite(x) || x > 0;
             v.y.scale = positive ? AxisScale::Log : AxisScale::Linear;
             v.series.push_back({"Var[Δ log w]", *step, *var, "#9467bd", LineStyle::Solid});
-            body += render_line_plot(v);
+            row += render_line_plot(v);
         }
+        body += figures(row);  // one row per rung: its ESS beside its variance
     }
     if (body.empty()) return "";
     return section(
@@ -486,7 +488,7 @@ std::string training_section(const RunContents& run) {
     const std::vector<double>* stage = l.column("stage");
     const std::vector<double>* step = l.column("step");
     if (l.rows() == 0 || stage == nullptr || step == nullptr) return "";
-    const std::vector<double>* temperature = l.column("temperature");
+    const nlohmann::json& ladder = run.record["config"]["ladder"];
     std::set<int64_t> stages;
     for (const double s : *stage)
         if (std::isfinite(s)) stages.insert(static_cast<int64_t>(s));
@@ -497,9 +499,12 @@ std::string training_section(const RunContents& run) {
             if ((*stage)[i] == static_cast<double>(s)) rows.push_back(i);
         LinePlot p;
         p.id = fmt::format("loss-stage{}", s);
-        p.title = temperature != nullptr
-                      ? fmt::format("stage {} · training at T = {}", s,
-                                    temperature_label((*temperature)[rows.front()]))
+        // Stage s trains the networks that anneal rung s to rung s + 1.
+        const auto k = static_cast<std::size_t>(s);
+        p.title = k + 1 < ladder.size()
+                      ? fmt::format("stage {} · the networks for T = {} → {}", s,
+                                    temperature_label(ladder[k].get<double>()),
+                                    temperature_label(ladder[k + 1].get<double>()))
                       : fmt::format("stage {}", s);
         p.x.label = "training step";
         p.y.label = "loss";

@@ -109,12 +109,10 @@ struct SetReader {
 /// The reference sample-set folder for temperature T, or "" (with a note when one was named).
 std::string find_reference(const RunContents& run, const ReportOptions& options, double t,
                            std::vector<std::string>& notes) {
-    if (!options.reference_root.empty()) {
-        if (const auto dir = reference_directory(options.reference_root, t)) return *dir;
-        notes.push_back(fmt::format("no reference sample set {}/{}", options.reference_root,
-                                    temperature_dir(t)));
-        return "";
-    }
+    // A root without this temperature is no note: the figures say "no reference at this
+    // temperature", as metrics.json notes it.
+    if (!options.reference_root.empty())
+        return reference_directory(options.reference_root, t).value_or("");
     // The folder the metrics used, as metrics.json names it.
     if (run.metrics.is_object() && run.metrics.contains("temperatures")) {
         for (const auto& m : run.metrics["temperatures"]) {

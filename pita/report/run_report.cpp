@@ -5,6 +5,7 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -103,6 +104,17 @@ const nlohmann::json* metrics_of(const RunContents& run, double t) {
     return nullptr;
 }
 
+/// m[key] as a number; NaN when missing or not a number (metrics.json writes NaN as null).
+double num(const nlohmann::json& m, const std::string& key) {
+    return m.contains(key) && m[key].is_number() ? m[key].get<double>()
+                                                 : std::numeric_limits<double>::quiet_NaN();
+}
+
+/// JSON text that never throws: invalid UTF-8 in a string is replaced, not an error.
+std::string json_text(const nlohmann::json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::optional<double> number(const nlohmann::json& m, const std::string& key) {
     if (!m.contains(key) || !m[key].is_number()) return std::nullopt;
     return m[key].get<double>();
@@ -119,7 +131,7 @@ std::string run_section(const RunContents& run) {
         const nlohmann::json& e = c["energy"];
         std::string target = e.value("type", "?");
         if (e.contains("n_particles"))
-            target += fmt::format(", {} particles", e["n_particles"].dump());
+            target += fmt::format(", {} particles", json_text(e["n_particles"]));
         if (e.contains("system")) target += ", " + e["system"].get<std::string>();
         rows.emplace_back("target", target);
     }
@@ -128,7 +140,7 @@ std::string run_section(const RunContents& run) {
     rows.emplace_back("ladder", ladder_label(c["ladder"]));
     for (const char* k : {"seed", "threads", "device", "version", "git", "created", "hostname"})
         if (r.contains(k))
-            rows.emplace_back(k, r[k].is_string() ? r[k].get<std::string>() : r[k].dump());
+            rows.emplace_back(k, r[k].is_string() ? r[k].get<std::string>() : json_text(r[k]));
     if (r.contains("resumed"))
         rows.emplace_back("resumed", fmt::format("{} time(s)", r["resumed"].size()));
     if (run.state.is_object() && run.state.contains("phases_done")) {
@@ -137,7 +149,7 @@ std::string run_section(const RunContents& run) {
         rows.emplace_back("phases done", fmt::format("{}", fmt::join(done, ", ")));
     }
     if (run.metrics.is_object() && run.metrics.contains("training_steps"))
-        rows.emplace_back("training steps", run.metrics["training_steps"].dump());
+        rows.emplace_back("training steps", json_text(run.metrics["training_steps"]));
     if (run.metrics.is_object() && run.metrics.contains("buffers")) {
         std::vector<std::string> b;
         for (const auto& buffer : run.metrics["buffers"])
@@ -199,50 +211,50 @@ std::vector<Column> metric_columns() {
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         if (!m.contains("configurational_temperature")) return std::nullopt;
                         const auto& c = m["configurational_temperature"];
-                        return format_number(c.value("value", std::nan("")), 4) + " ± " +
-                               format_number(c.value("standard_error", std::nan("")), 2);
+                        return format_number(num(c, "value"), 4) + " ± " +
+                               format_number(num(c, "standard_error"), 2);
                     }});
-    cols.push_back(
-        {"P(φ>0)", "fraction with φ > 0 ± s.e. (reference's in brackets)",
-         [](const nlohmann::json& m) -> std::optional<std::string> {
-             if (!m.contains("phi_positive") || m["phi_positive"].empty()) return std::nullopt;
-             std::vector<std::string> parts;
-             for (const auto& p : m["phi_positive"]) {
-                 std::string s = format_number(p.value("fraction", std::nan("")), 3) + " ± " +
-                                 format_number(p.value("standard_error", std::nan("")), 2);
-                 if (p.contains("reference_fraction"))
-                     s += " (" + format_number(p["reference_fraction"].get<double>(), 3) + ")";
-                 parts.push_back(s);
-             }
-             return fmt::format("{}", fmt::join(parts, "; "));
-         }});
-    cols.push_back(
-        {"Rama-KL", "KL(ref ‖ gen) of the 64×64 (φ, ψ) histogram (floor: the reference's halves)",
-         [](const nlohmann::json& m) -> std::optional<std::string> {
-             if (!m.contains("rama_kl") || m["rama_kl"].empty()) return std::nullopt;
-             std::vector<std::string> parts;
-             for (const auto& k : m["rama_kl"])
-                 parts.push_back(format_number(k.value("kl", std::nan("")), 3) + " (floor " +
-                                 format_number(k.value("floor", std::nan("")), 2) + ")");
-             return fmt::format("{}", fmt::join(parts, "; "));
-         }});
+    cols.push_back({"P(φ>0)", "fraction with φ > 0 ± s.e. (reference's in brackets)",
+                    [](const nlohmann::json& m) -> std::optional<std::string> {
+                        if (!m.contains("phi_positive") || m["phi_positive"].empty())
+                            return std::nullopt;
+                        std::vector<std::string> parts;
+                        for (const auto& p : m["phi_positive"]) {
+                            std::string s = format_number(num(p, "fraction"), 3) + " ± " +
+                                            format_number(num(p, "standard_error"), 2);
+                            if (p.contains("reference_fraction"))
+                                s += " (" + format_number(num(p, "reference_fraction"), 3) + ")";
+                            parts.push_back(s);
+                        }
+                        return fmt::format("{}", fmt::join(parts, "; "));
+                    }});
+    cols.push_back({"Rama-KL",
+                    "KL(ref ‖ gen) of the 64×64 (φ, ψ) histogram (floor: the reference's halves)",
+                    [](const nlohmann::json& m) -> std::optional<std::string> {
+                        if (!m.contains("rama_kl") || m["rama_kl"].empty()) return std::nullopt;
+                        std::vector<std::string> parts;
+                        for (const auto& k : m["rama_kl"])
+                            parts.push_back(format_number(num(k, "kl"), 3) + " (floor " +
+                                            format_number(num(k, "floor"), 2) + ")");
+                        return fmt::format("{}", fmt::join(parts, "; "));
+                    }});
     cols.push_back({"D frac.", "fraction of D (mirrored or mixed) molecules",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         if (!m.contains("chirality")) return std::nullopt;
-                        return format_number(m["chirality"].value("d_fraction", std::nan("")), 3);
+                        return format_number(num(m["chirality"], "d_fraction"), 3);
                     }});
     cols.push_back({"broken", "fraction with a bond over 1.5× its length",
                     numeric("broken_bond_fraction", 3)});
     cols.push_back({"min ESS", "the rung's smallest SMC effective sample size",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         if (!m.contains("smc")) return std::nullopt;
-                        return format_number(m["smc"].value("min_ess", std::nan("")), 4);
+                        return format_number(num(m["smc"], "min_ess"), 4);
                     }});
     cols.push_back({"corr. ESS", "ESS of the end correction's importance weights",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         if (!m.contains("smc") || !m["smc"].contains("correction_ess"))
                             return std::nullopt;
-                        return format_number(m["smc"]["correction_ess"].get<double>(), 4);
+                        return format_number(num(m["smc"], "correction_ess"), 4);
                     }});
     cols.push_back({"outliers", "samples far outside the typical extent or energy (kept)",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
@@ -413,10 +425,9 @@ std::string ramachandran_section(const RunContents& run) {
                 m != nullptr && m->contains("rama_kl")) {
                 for (const auto& k : (*m)["rama_kl"])
                     if (k.value("residue", std::string()) == residue)
-                        plot.notes.push_back(
-                            fmt::format("Rama-KL {} (the reference's halves: {})",
-                                        format_number(k.value("kl", std::nan("")), 3),
-                                        format_number(k.value("floor", std::nan("")), 3)));
+                        plot.notes.push_back(fmt::format("Rama-KL {} (the reference's halves: {})",
+                                                         format_number(num(k, "kl"), 3),
+                                                         format_number(num(k, "floor"), 3)));
             }
             body += render_heat_maps(plot);
         }
@@ -581,7 +592,7 @@ std::string config_section(const RunContents& run) {
     return section("config", "Resolved config",
                    "<p class=\"explain\">run.json's config: every key with the value used, "
                    "defaults included.</p>\n<pre id=\"config-text\">" +
-                       escape_html(run.record["config"].dump(2)) + "</pre>\n");
+                       escape_html(json_text(run.record["config"], 2)) + "</pre>\n");
 }
 
 std::string utc_now() {

@@ -151,10 +151,19 @@ TEST_F(ReportCliTest, ReportOfALennardJonesRunShowsEverySectionAndLoadsNothing) 
     // pita run writes the report at its end, and a resume rewrites it.
     EXPECT_THAT(o.output, HasSubstr("report: " + (r / "report.html").string()));
     ASSERT_TRUE(fs::exists(r / "report.html"));
+    // A report that cannot be written (here a directory is in its way) is a warning: the run's
+    // outputs are complete and it succeeds.
     fs::remove(r / "report.html");
+    fs::create_directories(r / "report.html/in-the-way");
+    const Outcome blocked = run_command(run + "--resume " + r.string());
+    EXPECT_EQ(blocked.exit_code, 0) << blocked.output;
+    EXPECT_THAT(blocked.output, HasSubstr("warning: the report was not written"));
+    EXPECT_THAT(blocked.output, HasSubstr("`pita report " + r.string() + "` writes it"));
+    EXPECT_TRUE(fs::exists(r / "metrics.json"));
+    fs::remove_all(r / "report.html");
     const Outcome resumed = run_command(run + "--resume " + r.string());
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
-    EXPECT_TRUE(fs::exists(r / "report.html"));
+    EXPECT_TRUE(fs::is_regular_file(r / "report.html"));
 
     const fs::path out = dir_ / "lj-report.html";
     const Outcome rep =

@@ -141,7 +141,9 @@ std::pair<double, double> settle_range(double lo, double hi, const PlotAxis& axi
             lo /= 2;
             hi *= 2;
         }
-        return {lo, hi};
+        const double factor = std::pow(hi / lo, pad);  // the same padding, in decades
+        return {std::isfinite(axis.lo) ? lo : lo / factor,
+                std::isfinite(axis.hi) ? hi : hi * factor};
     }
     if (hi <= lo) {
         const double w = std::max(0.5, std::abs(lo) * 0.05);

@@ -458,7 +458,8 @@ std::string sde_section(const RunContents& run) {
         e.x.label = "SDE step (t from 1 to 0)";
         e.y.label = "particles";
         e.y.lo = 0;
-        if (rung.smc_particles > 0) e.y.hi = static_cast<double>(rung.smc_particles);
+        // A little above the population size, so a full ESS does not run along the frame.
+        if (rung.smc_particles > 0) e.y.hi = 1.04 * static_cast<double>(rung.smc_particles);
         e.series.push_back({"ESS", *step, *ess, kFinalColour, LineStyle::Solid});
         if (const auto* u = d.column("unique_ancestors"))
             e.series.push_back({"unique ancestors", *step, *u, "#2ca02c", LineStyle::Dashed});

@@ -76,8 +76,9 @@ class ReportCliTest : public pita::testing::ScratchDirTest {
         b.netlog = dir_ / (name + ".netlog.json");
         const fs::path dom = dir_ / (name + ".dom.html");
         b.outcome = run_command(
-            "(timeout 120 chromium --headless --no-sandbox --disable-gpu --no-first-run "
-            "--disable-background-networking --disable-component-update --disable-sync "
+            "(timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage "
+            "--no-first-run --disable-background-networking --disable-component-update "
+            "--disable-sync "
             "--disable-extensions --hide-scrollbars --window-size=1400,2400 --user-data-dir=" +
             (dir_ / (name + ".profile")).string() + " --log-net-log=" + b.netlog.string() +
             " --screenshot=" + b.screenshot.string() + " --dump-dom file://" +

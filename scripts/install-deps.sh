@@ -16,6 +16,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-numpy           # tests check that our .npy files load in numpy
   python3-mdtraj          # tests check that mdtraj reads our DCD and multi-model PDB files
+  chromium                # tests open `pita report`'s HTML headless (DOM, screenshot, net log)
 )
 if [ "${1:-}" = "--bench" ]; then
   packages+=(python3-torch)  # same LibTorch 1.13 build: the side-by-side baseline in bench/

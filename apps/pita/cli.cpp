@@ -142,6 +142,18 @@ int run(int argc, char** argv) {
     evaluate->add_option("--threads", eval_args.threads, "CPU threads; 0 = all cores")
         ->check(kThreads);
 
+    ReportArgs report_args;
+    CLI::App* report = app.add_subcommand(
+        "report",
+        "Write a run's report: one self-contained HTML file (metrics, histograms against the "
+        "reference, Ramachandran maps, SMC diagnostics, losses, cost, config)");
+    // Not CLI11's ExistingDirectory: a path that is not a run gets pita's message and exit 2.
+    report->add_option("run_dir", report_args.run_dir, "Directory written by pita run")->required();
+    report->add_option("-o,--out", report_args.out, "Output HTML (default: RUN_DIR/report.html)");
+    report->add_option("--reference", report_args.reference,
+                       "Reference root holding T<temp>/samples.npy (default: the run's "
+                       "metrics.reference)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -155,6 +167,7 @@ int run(int argc, char** argv) {
     if (score_check->parsed()) return run_score_check(to_common(score_check_opts, line));
     if (run_cmd->parsed()) return run_pipeline(to_common(run_opts, line), run_resume_dir);
     if (evaluate->parsed()) return run_evaluate(eval_args);
+    if (report->parsed()) return run_report(report_args);
     if (md->parsed()) return run_md(to_common(md_opts, line), md_resume_dir);
     return 1;
 }

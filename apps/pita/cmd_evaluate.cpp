@@ -97,17 +97,6 @@ int run_evaluate(const EvaluateArgs& args) {
                   "`pita md` or `pita run`.",
                   args.run_dir);
     const nlohmann::json record = read_json((root / "run.json").string());
-    // `pita mcmc`/`pita run` resolve the target into config.energy; `pita anneal` (whose config
-    // names only a checkpoint) records the trained run's target as "energy".
-    nlohmann::json energy_config;
-    if (record.contains("config") && record["config"].contains("energy"))
-        energy_config = record["config"]["energy"];
-    else if (record.contains("energy"))
-        energy_config = record["energy"];
-    PITA_CHECK_AS(IoError, energy_config.is_object(),
-                  "[evaluate] {}/run.json names no target (no config.energy or energy section). "
-                  "Was it written by `pita mcmc`, `pita run` or `pita anneal`?",
-                  args.run_dir);
     std::string reference_root = args.reference;
     if (reference_root.empty() && record.contains("config") && record["config"].contains("metrics"))
         reference_root = record["config"]["metrics"].value("reference", "");
@@ -117,12 +106,7 @@ int run_evaluate(const EvaluateArgs& args) {
                   reference_root);
 
     // The target as the run configured it; only its `energy:` section is needed.
-    // Energy::config() also reports derived values that are not settings (a molecule's energy
-    // unit): not keys of the energy section, so they are left out here.
-    energy_config.erase("energy_unit_kj_per_mol");
-    Config cfg = Config::from_string(nlohmann::json{{"energy", energy_config}}.dump());
-    std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
-    cfg.finish();
+    std::unique_ptr<Energy> energy = make_energy_of_run(record, args.run_dir);
     set_threads(args.threads);
 
     const std::vector<FoundSampleSet> sets = find_sample_sets(root);

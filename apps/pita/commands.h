@@ -30,6 +30,13 @@ struct EvaluateArgs {
     int threads = 0;
 };
 
+/// `pita report`: the HTML report of a `pita run` directory.
+struct ReportArgs {
+    std::string run_dir;
+    std::string out;        ///< "" = RUN_DIR/report.html
+    std::string reference;  ///< "" = the run's metrics.reference
+};
+
 int run_mcmc(const CommonArgs& args);
 int run_diagnose(const CommonArgs& args);
 /// @param resume_dir  a run directory to continue from its last checkpoint ("" starts afresh)
@@ -40,6 +47,7 @@ int run_score_check(const CommonArgs& args);
 /// The progressive loop down the ladder (`pita run`); `resume_dir` as for run_train.
 int run_pipeline(const CommonArgs& args, const std::string& resume_dir);
 int run_evaluate(const EvaluateArgs& args);
+int run_report(const ReportArgs& args);
 /// Langevin MD of a peptide target (`pita md`): plain or replica exchange; frames in nm,
 /// force-evaluation count. `resume_dir` as for run_train.
 int run_md(const CommonArgs& args, const std::string& resume_dir);

@@ -27,6 +27,7 @@
 #include "pita/pipeline/memory_plan.h"
 #include "pita/pipeline/relaxation_setup.h"
 #include "pita/pipeline/run_state.h"
+#include "pita/report/run_report.h"
 #include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/dataset.h"
@@ -482,6 +483,22 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
     metrics["training_steps"] = trainer.steps();
     write_json(dir.path("metrics.json"), metrics);
     state.save(dir);
+
+    // The report is a view of the files just written: failing to write it loses nothing of the
+    // run (`pita report RUN_DIR` writes it again), so it is a warning, not an error of the run.
+    try {
+        ReportOptions report;
+        report.reference_root = o.reference_root;
+        const ReportResult r = write_run_report(dir.root(), report, &energy);
+        for (const std::string& note : r.notes) observer.warning("report: " + note);
+        observer.message(
+            fmt::format("report: {} ({:.0f} KB)", r.path, static_cast<double>(r.bytes) / 1024.0));
+    } catch (const std::exception& e) {
+        observer.warning(fmt::format(
+            "the report was not written: {}. The run's outputs are complete; `pita report {}` "
+            "writes it.",
+            e.what(), dir.root()));
+    }
     return metrics;
 }
 

@@ -24,6 +24,10 @@
 //                              T_i), for `pita anneal anneal.checkpoint=...` on any rung
 //   metrics.json               per temperature: metrics (final and before relaxation), the
 //                              reference, the evaluation counts, the buffers' provenance
+//   report.html                the run's report (pita/report/run_report.h), rewritten at the end
+//                              of every session; failing to write it is a warning (observer), not
+//                              an error: it is a view of the files above, and `pita report`
+//                              writes it again
 //
 // Resume: phases complete atomically (their outputs are renamed into place, then state.json);
 // a killed run continues from the last checkpoint inside a training phase, and re-runs an

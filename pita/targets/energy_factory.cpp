@@ -1,5 +1,7 @@
 #include "pita/targets/energy_factory.h"
 
+#include <nlohmann/json.hpp>
+
 #include "pita/core/error.h"
 #include "pita/energy/double_well.h"
 #include "pita/energy/gaussian_mixture.h"
@@ -68,6 +70,25 @@ std::unique_ptr<Energy> make_energy(const ConfigNode& node) {
     const int64_t d = node.get_int("spatial_dim", 2, Bounds::between(1, 1 << 16));
     const double variance = node.get_double("variance", 1.0, Bounds::above(0));
     return std::make_unique<IsotropicGaussian>(n, d, variance);
+}
+
+std::unique_ptr<Energy> make_energy_of_run(const nlohmann::json& record, const std::string& where) {
+    nlohmann::json energy_config;
+    if (record.contains("config") && record["config"].contains("energy"))
+        energy_config = record["config"]["energy"];
+    else if (record.contains("energy"))
+        energy_config = record["energy"];
+    PITA_CHECK_AS(IoError, energy_config.is_object(),
+                  "[target] {}/run.json names no target (no config.energy or energy section). "
+                  "Was it written by `pita mcmc`, `pita run` or `pita anneal`?",
+                  where);
+    // Energy::config() also reports derived values that are not settings (a molecule's energy
+    // unit): not keys of the energy section, so they are left out here.
+    energy_config.erase("energy_unit_kj_per_mol");
+    Config cfg = Config::from_string(nlohmann::json{{"energy", energy_config}}.dump());
+    std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
+    cfg.finish();
+    return energy;
 }
 
 }  // namespace pita

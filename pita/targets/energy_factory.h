@@ -9,6 +9,9 @@
 //   energy: {type: molecule, system: data/molecules/aldp.system.xml, pdb: data/molecules/aldp.pdb}
 //     (pita/molecule/molecule.h; energies in k_B·1 K, so a ladder in kelvin gives log p in kT)
 #include <memory>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "pita/config/config.h"
 #include "pita/energy/energy.h"
@@ -16,5 +19,12 @@
 namespace pita {
 
 std::unique_ptr<Energy> make_energy(const ConfigNode& node);
+
+/// The target a run directory's run.json records: its resolved `config.energy` (pita mcmc, run,
+/// md), or `energy` (pita anneal, whose config names only a checkpoint). Relative file paths in it
+/// (a molecule's system and pdb) are taken from the current directory, as the run took them.
+/// @param where  the run directory, for messages
+/// @throws IoError when the record names no target; ConfigError when its section is invalid
+std::unique_ptr<Energy> make_energy_of_run(const nlohmann::json& record, const std::string& where);
 
 }  // namespace pita

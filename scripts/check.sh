@@ -12,7 +12,10 @@ if command -v clang-format >/dev/null; then
 fi
 cmake -S . -B build-check -G Ninja -DCMAKE_BUILD_TYPE=Release -DPITA_WARNINGS_AS_ERRORS=ON
 cmake --build build-check
-ctest --test-dir build-check --label-exclude validation --output-on-failure --timeout 900
+# Two tests at a time: most start the binary (about 1 s of single-threaded LibTorch start-up)
+# and a 2-core CI machine would otherwise idle one core; no test depends on wall-clock speed
+# except the kill-mid-run tests, which only need the run to outlast their timer.
+ctest --test-dir build-check --label-exclude validation --output-on-failure --timeout 900 -j2
 
 # Our own code under AddressSanitizer + UndefinedBehaviorSanitizer (Debug, unit label). LibTorch is
 # not instrumented; tcmalloc is dropped in this build (it cannot coexist with ASan's allocator).
@@ -21,4 +24,4 @@ cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DPITA_SANITIZE=
 # Only what the unit label runs: the statistical binary is not run under the sanitizers.
 cmake --build build-sanitize --target pita pita_unit_tests
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  ctest --test-dir build-sanitize --label-regex '^unit$' --output-on-failure --timeout 900
+  ctest --test-dir build-sanitize --label-regex '^unit$' --output-on-failure --timeout 900 -j2

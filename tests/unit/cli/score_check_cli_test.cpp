@@ -26,6 +26,9 @@ class ScoreCheckCliTest : public pita::testing::ScratchDirTest {
 };
 
 TEST_F(ScoreCheckCliTest, ProbesAStageCheckpointPerNoiseLevelAndRefusesBadSettings) {
+    // The library's diagnostic runs under the sanitizers in ScoreDiagnostic.*; this test's smoke
+    // run would take minutes there.
+    if (PITA_SANITIZED != 0) GTEST_SKIP() << "a smoke run under ASan; runs in the Release build";
     const fs::path run = dir_ / "run";
     const pita::testing::Outcome trained = pita::testing::run_pita(
         "run " + std::string(PITA_SOURCE_DIR) +

@@ -70,7 +70,7 @@ def test_gaussian_energy_and_force_closed_form():
 def test_molecule_target_and_torsions(repo):
     system, pdb = aldp_files(repo)
     mol = pita.molecule(system, pdb)
-    assert mol.name == "molecule" or "aldp" in mol.name or mol.n_particles == 22
+    assert mol.name == "molecule" and mol.config["engine"] == "force_field"
     assert (mol.n_particles, mol.spatial_dim) == (22, 3)
     x = mol.initial_configurations(3)
     e, f = mol.energy_and_force(x)

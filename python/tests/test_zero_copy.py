@@ -38,7 +38,8 @@ def test_returned_tensors_wrap_the_librarys_storage(tmp_path):
     mala = pita.Mala(lj, temperatures=[1.0] * 2)
     state = mala.init(lj.initial_configurations(2, seed=1))
     a, b = state.energy, state.energy
-    assert a.data_ptr() == b.data_ptr()  # both views of the one C++ tensor, no copy per access
+    # Each read wraps the one C++ tensor: the same torch.Tensor object, no copy per access.
+    assert a is b and a.data_ptr() == b.data_ptr()
     a.add_(1.0)  # a write from Python is seen by C++ (and by the next read)
     torch.testing.assert_close(state.energy, b)
 

@@ -18,7 +18,7 @@ namespace pita::python {
 
 namespace {
 
-std::shared_ptr<Energy> make_target(const py::dict& section) {
+std::shared_ptr<Energy> make_target(const py::object& section) {
     Config cfg = config_with_section("energy", section);
     std::unique_ptr<Energy> energy = make_energy(cfg.root().child("energy"));
     cfg.finish();

@@ -63,3 +63,15 @@ def test_a_bad_run_override(repo, tmp_path):
 def test_a_config_value_json_cannot_hold():
     with pytest.raises(pita.ConfigError, match="JSON cannot hold"):
         pita.make_target({"type": "gaussian", "variance": float("nan")})
+
+
+def test_every_check_of_the_bindings_names_the_argument(tmp_path):
+    lj = pita.lennard_jones()
+    with pytest.raises(pita.ConfigError, match=r"\[mala\] kernel: got 'fused'"):
+        pita.Mala(lj, temperatures=[1.0], kernel="fused")
+    with pytest.raises(pita.ConfigError, match=r"\[mcmc\] dtype: got 'float16'"):
+        pita.parallel_tempering(lj, dtype="float16")
+    with pytest.raises(pita.ConfigError, match=r"\[python\] dtype: got 'half'"):
+        pita.load_checkpoint(tmp_path / "x.pt", dtype="half")
+    with pytest.raises(pita.ConfigError, match=r"\[python\] energy: got a list; expected a dict"):
+        pita.make_target([1, 2])

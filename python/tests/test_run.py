@@ -156,3 +156,23 @@ def test_resume_of_a_finished_run_keeps_its_samples(python_run, repo):
     assert again["energy_evaluations"] == metrics["energy_evaluations"]
     with pytest.raises(pita.ConfigError, match="resume=True without out_dir"):
         pita.run(repo / "configs/smoke.yaml", resume=True)
+
+
+def test_ctrl_c_stops_a_run(repo, tmp_path):
+    """SIGINT while the C++ loop runs (the GIL released, no callback) raises KeyboardInterrupt."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "interrupted"
+    code = f"import pita; pita.run({str(repo / 'configs/smoke.yaml')!r}, {str(out)!r}, " \
+           "overrides=['threads=1'])"
+    proc = subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (out / "run.json").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # inside the data phase (the full smoke run takes ~15 s)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err, err

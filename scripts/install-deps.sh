@@ -2,7 +2,6 @@
 # Installs pita's build and test dependencies from Debian's packages (bookworm).
 # Idempotent: does nothing (and needs no root) when everything is already there.
 #   scripts/install-deps.sh          build, run and test dependencies
-#   scripts/install-deps.sh --bench  also Debian's python3-torch, the baseline of bench/
 set -euo pipefail
 
 packages=(
@@ -17,10 +16,10 @@ packages=(
   python3-numpy           # tests check that our .npy files load in numpy
   python3-mdtraj          # tests check that mdtraj reads our DCD and multi-model PDB files
   chromium                # tests open `pita report`'s HTML headless (DOM, screenshot, net log)
+  python3-torch pybind11-dev python3-dev python3-pytest  # the Python module `pita` and its tests
 )
-if [ "${1:-}" = "--bench" ]; then
-  packages+=(python3-torch)  # same LibTorch 1.13 build: the side-by-side baseline in bench/
-fi
+# --bench is kept for old command lines: python3-torch (the same LibTorch 1.13 build, bench/'s
+# side-by-side baseline) is now always installed, for the Python module.
 
 missing=()
 for p in "${packages[@]}"; do

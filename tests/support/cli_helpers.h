@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -36,9 +37,12 @@ inline Outcome run_pita(const std::string& args) {
 class ScratchDirTest : public ::testing::Test {
   protected:
     void SetUp() override {
+        // A parameterised test is named "Name/3": one folder per test, not a subfolder of a
+        // shared one that TearDown would leave behind.
+        std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        std::replace(name.begin(), name.end(), '/', '_');
         dir_ = std::filesystem::temp_directory_path() /
-               ("pita_" + std::to_string(::getpid()) + "_" +
-                ::testing::UnitTest::GetInstance()->current_test_info()->name());
+               ("pita_" + std::to_string(::getpid()) + "_" + name);
         std::filesystem::remove_all(dir_);
         std::filesystem::create_directories(dir_);
     }

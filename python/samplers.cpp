@@ -69,7 +69,8 @@ py::object parallel_tempering(const std::shared_ptr<Energy>& target, const py::d
     if (x0) {
         start = *x0;
     } else {
-        at::Generator init_gen = make_generator(seed ^ 0x9E3779B97F4A7C15ULL);
+        at::Generator init_gen =
+            make_generator(stream_seed(seed, RandomStream::DataInitialisation));
         start = target->initial_configurations(sampler.n_chains(), init_gen)
                     .to(dtype == "float32" ? at::kFloat : at::kDouble);
     }

@@ -95,7 +95,8 @@ int run_mcmc(const CommonArgs& args) {
         dir.root());
 
     at::Generator gen = make_generator(settings.seed, settings.device);
-    at::Generator init_gen = make_generator(settings.seed ^ 0x9E3779B97F4A7C15ULL);
+    at::Generator init_gen =
+        make_generator(stream_seed(settings.seed, RandomStream::DataInitialisation));
     const at::Tensor x0 = energy->initial_configurations(sampler.n_chains(), init_gen)
                               .to(settings.device, settings.dtype);
     PhasedProgress bars;

@@ -27,6 +27,7 @@
 #include "pita/io/resume.h"
 #include "pita/io/run_directory.h"
 #include "pita/model/backbone_factory.h"
+#include "pita/pipeline/backbone_fit.h"
 #include "pita/pipeline/memory_plan.h"
 #include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
@@ -72,6 +73,7 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     const int64_t total_steps = steps.first_steps;
     std::unique_ptr<Backbone> backbone =
         make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
+    check_backbone_fits_target(model, backbone->config(), *energy);
     const double sigma_data = read_sigma_data(model);
     cfg.finish();  // every config problem is reported here, before any work
     MemoryEstimate memory;

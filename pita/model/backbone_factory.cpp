@@ -29,6 +29,7 @@ Egnn make_egnn(const ConfigNode& m, int64_t n_particles, int64_t spatial_dim) {
     o.coords_range = m.get_double("coords_range", o.coords_range, Bounds::above(0));
     o.condition_on_time = m.get_bool("condition_on_time", o.condition_on_time);
     o.condition_on_temperature = m.get_bool("condition_on_temperature", o.condition_on_temperature);
+    o.atom_embedding = m.get_bool("atom_embedding", o.atom_embedding);
     return Egnn(o);
 }
 
@@ -56,6 +57,7 @@ DitOptions dit_options(const ConfigNode& m, int64_t n_particles, int64_t spatial
     o.dropout = m.get_double("dropout", o.dropout, Bounds::at_least(0).below(1));
     o.condition_on_time = m.get_bool("condition_on_time", o.condition_on_time);
     o.condition_on_temperature = m.get_bool("condition_on_temperature", o.condition_on_temperature);
+    o.atom_embedding = m.get_bool("atom_embedding", o.atom_embedding);
     return o;
 }
 

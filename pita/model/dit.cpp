@@ -22,6 +22,10 @@ constexpr int64_t kFrequencyEmbeddingSize = 256;  // spec §3.4: sinusoidal embe
 constexpr double kMaxPeriod = 10000.0;
 constexpr double kRopeBase = 10000.0;
 constexpr double kLayerNormEps = 1e-5;
+// Standard deviation of the per-particle embedding (atom_embedding): about the spread of the
+// coordinate embedding Lin(3→H) on unit-variance input (LibTorch's default init gives each
+// channel a variance near 0.44), so neither drowns the other at the first layer norm.
+constexpr double kAtomEmbeddingStd = 0.5;
 
 torch::nn::Linear zero_linear(int64_t in, int64_t out) {
     // Drawn first, then zeroed, as the reference does, so the generator advances identically.
@@ -206,6 +210,9 @@ class DitNetImpl : public torch::nn::Module {
         }
         output_layer =
             register_module("output_layer", FinalLayer(o.hidden, o.spatial_dim, o.cond_dim));
+        if (o.atom_embedding)
+            atom_embed = register_parameter(
+                "atom_embed", torch::randn({o.n_particles, o.hidden}) * kAtomEmbeddingStd);
     }
 
     torch::nn::Linear vocab_embed{nullptr};
@@ -214,6 +221,7 @@ class DitNetImpl : public torch::nn::Module {
     torch::nn::ModuleList blocks{nullptr};
     std::vector<DitBlock> block_list;
     FinalLayer output_layer{nullptr};
+    at::Tensor atom_embed;  ///< [N, H], only with atom_embedding
 };
 TORCH_MODULE(DitNet);
 
@@ -344,9 +352,10 @@ at::Tensor Dit::forward(const at::Tensor& c_noise, const at::Tensor& y,
         add(net.sigma_map_temp->forward(beta.reshape({batch}).to(opts), tables.freqs));
     cvec = cvec.defined() ? at::silu(cvec) : at::zeros({batch, options_.cond_dim}, opts);
 
-    // One token per particle: Lin(spatial_dim → hidden).
+    // One token per particle: Lin(spatial_dim → hidden), plus the particle's own vector.
     at::Tensor x = at::addmm(net.vocab_embed->bias, y.reshape({batch * n, d}), w_in.t())
                        .view({batch, n, hidden});
+    if (options_.atom_embedding) x = x + net.atom_embed;
     const BlockContext ctx{batch,       n,
                            hidden,      options_.n_heads,
                            tables.rope, net.is_training() ? options_.dropout : 0.0};
@@ -383,6 +392,7 @@ nlohmann::json Dit::config() const {
             {"condition_on_time", options_.condition_on_time},
             {"condition_on_temperature", options_.condition_on_temperature},
             {"position_embedding", "rope_interleaved_base_10000"},
+            {"atom_embedding", options_.atom_embedding},
             {"mean_free_output", false}};
 }
 

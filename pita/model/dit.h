@@ -17,6 +17,10 @@ struct DitOptions {
     double dropout = 0.1;     ///< on both residual branches, in training mode only; in [0, 1)
     bool condition_on_time = true;         ///< embed c_noise into cvec
     bool condition_on_temperature = true;  ///< embed β into cvec (a second embedder)
+    /// Add a learned vector per particle index to its token (not in the reference, whose tokens
+    /// carry atom identity only through the relative RoPE positions; spec §9 item 20). Drawn
+    /// after every reference layer, so the reference's initial weights are unchanged.
+    bool atom_embedding = false;
 };
 
 /// F(c_noise, y, β) per spec §3.4. The output is NOT mean-free and NOT rotation-equivariant, and it

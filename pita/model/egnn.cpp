@@ -114,10 +114,15 @@ class EgnnNetImpl : public torch::nn::Module {
             layers_.push_back(
                 register_module("gcl_" + std::to_string(l),
                                 Egcl(o.hidden, o.attention, o.tanh, coords_range_layer)));
+        // Drawn last, so the reference's layers get the same initial weights with or without it;
+        // unit variance like a torch::nn::Embedding.
+        if (o.atom_embedding)
+            atom_embed = register_parameter("atom_embed", torch::randn({o.n_particles, o.hidden}));
     }
 
     torch::nn::Linear embedding_in_{nullptr};
     std::vector<Egcl> layers_;
+    at::Tensor atom_embed;  ///< [N, hidden], only with atom_embedding
 };
 TORCH_MODULE(EgnnNet);
 
@@ -168,6 +173,7 @@ at::Tensor Egnn::forward(const at::Tensor& c_noise, const at::Tensor& y,
                                     .expand({batch, n, static_cast<int64_t>(features.size())});
 
     at::Tensor h = impl_->net->embedding_in_->forward(h0);
+    if (options_.atom_embedding) h = h + impl_->net->atom_embed;
     at::Tensor p = y;
     const at::Tensor edge_attr = (y.unsqueeze(2) - y.unsqueeze(1)).pow(2).sum(-1, true);
     const at::Tensor off_diag =
@@ -202,7 +208,9 @@ nlohmann::json Egnn::config() const {
             {"condition_on_time", options_.condition_on_time},
             {"condition_on_temperature", options_.condition_on_temperature},
             {"aggregation", "sum"},
-            {"node_features", "per_node_fixed"}};
+            {"atom_embedding", options_.atom_embedding},
+            {"node_features", options_.atom_embedding ? "conditions_plus_per_particle_embedding"
+                                                      : "per_node_fixed"}};
 }
 
 }  // namespace pita

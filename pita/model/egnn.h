@@ -15,6 +15,10 @@ struct EgnnOptions {
     double coords_range = 15.0;
     bool condition_on_time = true;         ///< node feature c_noise
     bool condition_on_temperature = true;  ///< node feature β
+    /// Add a learned vector per particle index to the initial node features, so the network can
+    /// tell the atoms of a molecule apart (then it is no longer permutation-equivariant; it stays
+    /// E(3)-equivariant). Not in the reference, whose EGNN is for identical LJ particles.
+    bool atom_embedding = false;
 };
 
 /// F(c_noise, y, β) = p_final − y, projected to zero mean over particles. Rotation- and

@@ -24,6 +24,7 @@
 #include "pita/model/energy_model.h"
 #include "pita/model/score_model.h"
 #include "pita/molecule/molecular_graph.h"
+#include "pita/pipeline/backbone_fit.h"
 #include "pita/pipeline/memory_plan.h"
 #include "pita/pipeline/relaxation_setup.h"
 #include "pita/pipeline/run_state.h"
@@ -196,6 +197,7 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
     plan.backbone = make_backbone(root.child("model"), energy->n_particles(), energy->spatial_dim(),
                                   settings.seed);
     plan.sigma_data = read_sigma_data(root.child("model"));
+    check_backbone_fits_target(root.child("model"), plan.backbone->config(), *energy);
     check_chirality_options(root, *energy, plan.backbone->config().value("type", ""),
                             o.fix_mirrored);
     plan.energy = std::move(energy);

@@ -123,6 +123,7 @@ at::Tensor plain_forward(const Dit& net, const Inputs& in) {
     }
     cvec = at::silu(cvec);
     at::Tensor x = lin(in.y, "vocab_embed");
+    if (p.count("atom_embed") != 0) x = x + p.at("atom_embed");
     for (int64_t i = 0; i < o.n_blocks; ++i) {
         const std::string pre = "blocks." + std::to_string(i) + ".";
         const auto mod = lin(cvec, pre + "adaLN_modulation").unsqueeze(1).chunk(6, 2);
@@ -505,6 +506,52 @@ TEST(Dit, RejectsBadInputs) {
 }
 
 // Runs where a CUDA LibTorch sees a GPU; skips cleanly elsewhere (CI has none).
+TEST(Dit, AtomEmbeddingAddsOneVectorPerParticleAndKeepsTheReferenceWeights) {
+    // Drawn after every reference layer: the same seed gives the same reference weights.
+    DitOptions with = small_options();
+    with.atom_embedding = true;
+    at::manual_seed(31);
+    const Dit plain(small_options());
+    at::manual_seed(31);
+    const Dit embedded(with);
+    std::map<std::string, at::Tensor> b;
+    for (const auto& [name, p] : embedded.named_parameters()) b[name] = p;
+    const NamedTensors a = plain.named_parameters();
+    ASSERT_EQ(b.size(), a.size() + 1);
+    for (const auto& [name, p] : a) {
+        ASSERT_EQ(b.count(name), 1u) << name;
+        EXPECT_TRUE(at::equal(b.at(name), p)) << name;
+    }
+    ASSERT_EQ(b.count("atom_embed"), 1u);
+    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kN, with.hidden}));
+    EXPECT_TRUE(embedded.config().value("atom_embedding", false));
+    EXPECT_FALSE(plain.config().value("atom_embedding", true));
+    // Still exactly zero when fresh (adaLN-Zero): the preconditioned models start Gaussian.
+    const Inputs in = random_inputs(3, 32);
+    EXPECT_EQ(max_abs(embedded.forward(in.c_noise.to(at::kFloat), in.y.to(at::kFloat),
+                                       in.beta.to(at::kFloat))),
+              0.0);
+}
+
+TEST(Dit, AtomEmbeddingTellsParticlesAtOnePointApart) {
+    // Every particle at the same point: without the embedding all tokens are equal, so attention
+    // (whatever its RoPE weights) keeps them equal and every particle gets the same output; the
+    // embedding gives each particle its own.
+    DitOptions with = small_options();
+    with.atom_embedding = true;
+    const auto plain = random_dit(33);
+    const auto embedded = random_dit(33, with);
+    Inputs in = random_inputs(2, 34);
+    in.y = in.y.narrow(1, 0, 1).expand({2, kN, 3}).contiguous();
+    const at::Tensor out_plain = plain->forward(in.c_noise, in.y, in.beta);
+    const at::Tensor out_embedded = embedded->forward(in.c_noise, in.y, in.beta);
+    ASSERT_GT(max_abs(out_plain), 1e-3);  // not a vacuous check
+    EXPECT_LT(max_abs(out_plain - out_plain.narrow(1, 0, 1)), 1e-12 * max_abs(out_plain));
+    EXPECT_GT(max_abs(out_embedded - out_embedded.narrow(1, 0, 1)), 1e-3 * max_abs(out_embedded));
+    // And the fused forward still follows the plain written-out one.
+    EXPECT_LT(max_abs(out_embedded - plain_forward(*embedded, in)), 1e-10 * max_abs(out_embedded));
+}
+
 TEST(DitGpu, CudaForwardAndGradientMatchCpu) {
     if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device in this build";
     const auto net = random_dit(28);

@@ -1,6 +1,7 @@
 #include "pita/model/egnn.h"
 
 #include <cmath>
+#include <map>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -307,6 +308,43 @@ TEST(Egnn, WithoutTanhOrAttentionStillEquivariant) {
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_rot = net.forward(in.c_noise, at::matmul(in.y, rot.t()), in.beta);
     EXPECT_LT(max_abs(out_rot - at::matmul(out, rot.t())), 1e-10 * max_abs(out));
+}
+
+TEST(Egnn, AtomEmbeddingKeepsE3EquivarianceButTellsParticlesApart) {
+    EgnnOptions with = lj13_options();
+    with.atom_embedding = true;
+    at::manual_seed(41);
+    const Egnn plain(lj13_options());
+    at::manual_seed(41);
+    const Egnn embedded_fresh(with);
+    std::map<std::string, at::Tensor> b;
+    for (const auto& [name, p] : embedded_fresh.named_parameters()) b[name] = p;
+    const NamedTensors a = plain.named_parameters();
+    ASSERT_EQ(b.size(), a.size() + 1);  // the reference's layers draw the same weights
+    for (const auto& [name, p] : a) {
+        ASSERT_EQ(b.count(name), 1u) << name;
+        EXPECT_TRUE(at::equal(b.at(name), p)) << name;
+    }
+    ASSERT_EQ(b.count("atom_embed"), 1u);
+    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kN, 32}));
+    EXPECT_TRUE(embedded_fresh.config().value("atom_embedding", false));
+
+    const Egnn net = random_egnn(42, with);
+    const Inputs in = random_inputs(4, 43);
+    const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
+    ASSERT_GT(max_abs(out), 0.1);
+    // Rotations (proper and improper: the mirror image too) and translations act as before ...
+    for (const double sign : {1.0, -1.0}) {
+        const at::Tensor rot = sign * random_rotation(44);
+        const at::Tensor out_rot = net.forward(in.c_noise, at::matmul(in.y, rot.t()), in.beta);
+        EXPECT_LT(max_abs(out_rot - at::matmul(out, rot.t())), 1e-10 * max_abs(out)) << sign;
+    }
+    const at::Tensor shift = at::tensor({3.0, -7.0, 0.5}, at::kDouble).view({1, 1, 3});
+    EXPECT_LT(max_abs(net.forward(in.c_noise, in.y + shift, in.beta) - out), 1e-10 * max_abs(out));
+    // ... but particles are no longer interchangeable.
+    const at::Tensor perm = at::roll(at::arange(kN, at::kLong), 1);
+    const at::Tensor out_perm = net.forward(in.c_noise, in.y.index_select(1, perm), in.beta);
+    EXPECT_GT(max_abs(out_perm - out.index_select(1, perm)), 1e-3 * max_abs(out));
 }
 
 TEST(Egnn, RejectsBadOptionsAndShapes) {

@@ -171,8 +171,9 @@ ReferenceLayout reference_layout(const std::string& reference, const EvaluationO
 /// are projected onto TIC0/TIC1, and the W's are exact 2-D OT between n = min(tica_samples, |R|,
 /// |G|) rows of each. The floor is the same metric between the reference's two halves in time
 /// (frames 0..F/2 − 1 of every chain against the rest), at min(n, |R|/2) rows: what a perfect
-/// sampler's score would be with that many samples. Fitting takes a few milliseconds (8000
-/// rows, 36 ALDP features; tests/unit/metrics/tica_test.cpp), so it is redone per call.
+/// sampler's score would be with that many samples. Features and fit take 50–130 ms (8000
+/// rows, 36 ALDP or 78 AL3 features; tests/unit/metrics/tica_test.cpp), less than the OT, so
+/// the fit is redone per call rather than cached.
 void add_tica_metrics(nlohmann::json& out, const at::Tensor& x, const at::Tensor& reference_x,
                       const std::string& reference, const EvaluationOptions& options,
                       at::Generator& gen) {

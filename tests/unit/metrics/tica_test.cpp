@@ -302,8 +302,8 @@ TEST(Tica, EvaluateSamplesReportsTicaAgainstAPeptideReference) {
                 static_cast<long long>(positive.numel()), b["w1"].get<double>(),
                 b["w2"].get<double>(), b["floor_w1"].get<double>(), b["floor_w2"].get<double>());
     EXPECT_GT(b["w2"].get<double>(), 5.0 * b["floor_w2"].get<double>());
-    // Without a record of the chains (no md.json beside the reference, tica_chains 0) the rows
-    // are not known as a time series: the metric says why it is missing.
+    // A lag no chain is long enough for (1000 frames each; likewise a reference without md.json
+    // beside it, whose chains are unknown): the metric is left out and says why.
     o.tica_lag = 5000;
     const nlohmann::json skipped =
         evaluate_samples(aldp, x.index_select(0, rows), e.index_select(0, rows), 300, dir, o);

@@ -9,20 +9,23 @@
 namespace pita::cli {
 
 void print_metrics_table(const nlohmann::json& temperatures) {
-    fmt::print("\n{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>15}\n", "T", "source", "<E>",
-               "ref <E>", "E-W2", "dist-W2", "eq/T-W2", "T_conf ± se");
+    fmt::print("\n{:>6} {:>10} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>15}\n", "T", "source",
+               "<E>", "ref <E>", "E-W2", "dist-W2", "eq/T-W2", "TICA-W2", "T_conf ± se");
     auto row = [](const nlohmann::json& m) {
         auto num = [&](const char* k, const char* f) {
             return m.contains(k) ? fmt::format(fmt::runtime(f), m[k].get<double>())
                                  : std::string("-");
         };
-        fmt::print("{:>6g} {:>10} {:>10.3f} {:>10} {:>9} {:>9} {:>9} {:>8.3f} ± {:<5.3f}\n",
+        // Peptides: W2 on TIC0/TIC1 of the reference's TICA (its floor is in metrics.json).
+        const std::string tica_w2 =
+            m.contains("tica") ? fmt::format("{:.3f}", m["tica"]["w2"].get<double>()) : "-";
+        fmt::print("{:>6g} {:>10} {:>10.3f} {:>10} {:>9} {:>9} {:>9} {:>9} {:>8.3f} ± {:<5.3f}\n",
                    m["temperature"].get<double>(), m["source"].get<std::string>(),
                    m["mean_energy"].get<double>(), num("reference_mean_energy", "{:.3f}"),
                    num("energy_w2", "{:.3f}"), num("distance_w2", "{:.4f}"),
                    m.contains("torsion_torus_w2") ? num("torsion_torus_w2", "{:.3f}")
                                                   : num("equivariant_w2", "{:.3f}"),
-                   m["configurational_temperature"]["value"].get<double>(),
+                   tica_w2, m["configurational_temperature"]["value"].get<double>(),
                    m["configurational_temperature"]["standard_error"].get<double>());
     };
     bool any_relaxed = false;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <tuple>
 
 #include <ATen/ATen.h>
@@ -16,6 +17,7 @@
 #include "pita/io/sample_set.h"
 #include "pita/metrics/peptide_metrics.h"
 #include "pita/metrics/sample_metrics.h"
+#include "pita/metrics/tica.h"
 #include "pita/metrics/torsion_metrics.h"
 #include "pita/molecule/torsions.h"
 
@@ -139,6 +141,78 @@ void add_reference_structure_metrics(nlohmann::json& out, const at::Tensor& angl
     }
 }
 
+/// How the reference's rows were recorded: `chains` interleaved chains (row chains·f + c is
+/// frame f of chain c), frames `frame_interval_ps` apart (0 = unknown). From the options, else
+/// from the md.json beside the T<T> directories (frames_shape [frames, chains, atoms, 3],
+/// frame_interval_ps), else chains = 0: unknown.
+struct ReferenceLayout {
+    int64_t chains = 0;
+    double frame_interval_ps = 0;
+};
+
+ReferenceLayout reference_layout(const std::string& reference, const EvaluationOptions& options) {
+    ReferenceLayout layout;
+    layout.chains = options.tica_chains;
+    const std::filesystem::path record = std::filesystem::path(reference).parent_path() / "md.json";
+    if (!std::filesystem::exists(record)) return layout;
+    std::ifstream in(record);
+    const nlohmann::json md = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (md.is_discarded()) return layout;
+    if (layout.chains == 0 && md.contains("frames_shape") && md["frames_shape"].is_array() &&
+        md["frames_shape"].size() >= 2 && md["frames_shape"][1].is_number_integer())
+        layout.chains = md["frames_shape"][1].get<int64_t>();
+    if (md.contains("frame_interval_ps") && md["frame_interval_ps"].is_number())
+        layout.frame_interval_ps = md["frame_interval_ps"].get<double>();
+    return layout;
+}
+
+/// Peptides, against the reference: TICA-W1/W2 (pita/metrics/tica.h). TICA is fitted on the
+/// whole reference at this temperature (the equilibrium time series of its chains), both sets
+/// are projected onto TIC0/TIC1, and the W's are exact 2-D OT between n = min(tica_samples, |R|,
+/// |G|) rows of each. The floor is the same metric between the reference's two halves in time
+/// (frames 0..F/2 − 1 of every chain against the rest), at min(n, |R|/2) rows: what a perfect
+/// sampler's score would be with that many samples. Features and fit take 50–130 ms (8000
+/// rows, 36 ALDP or 78 AL3 features; tests/unit/metrics/tica_test.cpp), less than the OT, so
+/// the fit is redone per call rather than cached.
+void add_tica_metrics(nlohmann::json& out, const at::Tensor& x, const at::Tensor& reference_x,
+                      const std::string& reference, const EvaluationOptions& options,
+                      at::Generator& gen) {
+    const PeptideFeatureSpec& spec = options.tica_features;
+    if (spec.size() == 0 || options.tica_samples < 1) return;
+    const ReferenceLayout layout = reference_layout(reference, options);
+    const int64_t rows = reference_x.size(0);
+    if (layout.chains <= 0 || rows % layout.chains != 0 ||
+        options.tica_lag >= rows / layout.chains) {
+        out["tica_skipped"] = fmt::format(
+            "the reference's {} rows are not known as a time series of {} chains longer than "
+            "the lag of {} frames (set by md.json's frames_shape beside the reference)",
+            rows, layout.chains, options.tica_lag);
+        return;
+    }
+    const at::Tensor ref_features = peptide_features(reference_x, spec);
+    const TicaModel model = fit_tica(ref_features, layout.chains, options.tica_lag, 2);
+    const at::Tensor ref_tic = project_tica(model, ref_features);
+    const at::Tensor gen_tic = project_tica(model, peptide_features(x, spec));
+    const int64_t n = std::min({options.tica_samples, rows, gen_tic.size(0)});
+    const TicaDistances w = tica_distances(subsample(gen_tic, n, gen), subsample(ref_tic, n, gen));
+    const int64_t half = rows / 2;
+    const int64_t floor_n = std::min(n, half);
+    const TicaDistances floor =
+        tica_distances(subsample(ref_tic.slice(0, 0, half), floor_n, gen),
+                       subsample(ref_tic.slice(0, half, 2 * half), floor_n, gen));
+    out["tica"] = {{"w1", w.w1},
+                   {"w2", w.w2},
+                   {"floor_w1", floor.w1},
+                   {"floor_w2", floor.w2},
+                   {"samples", n},
+                   {"floor_samples", floor_n},
+                   {"lag_frames", options.tica_lag},
+                   {"lag_ps", options.tica_lag * layout.frame_interval_ps},
+                   {"chains", layout.chains},
+                   {"features", spec.size()},
+                   {"eigenvalues", model.eigenvalues}};
+}
+
 }  // namespace
 
 std::optional<std::string> reference_directory(const std::string& reference_root,
@@ -250,6 +324,7 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         out["torsion_samples"] = std::min({n, angles.size(0), r_x.size(0)});
         add_reference_structure_metrics(out, all_angles, rx, dihedral_angles(rx, torsion_atoms),
                                         options);
+        add_tica_metrics(out, x_ok, rx, *reference, options, gen);
     } else if (energy.translation_invariant() && options.equivariant_samples > 1) {
         out["equivariant_w2"] = equivariant_w2(subsample(x_eval, options.equivariant_samples, gen),
                                                subsample(r_x, options.equivariant_samples, gen));
@@ -268,6 +343,10 @@ void add_target_torsions(const Energy& energy, EvaluationOptions& options) {
     if (const MolecularGraph* graph = energy.molecular_graph()) {
         options.bonds = graph->bonds;
         options.chiral_centres = graph->chiral_centres;
+        options.tica_features.atoms = tica_feature_atoms(graph->elements);
+        options.tica_features.torsions.clear();
+        for (const Torsion& t : graph->backbone_torsions)
+            options.tica_features.torsions.push_back(t.atoms);
     }
 }
 

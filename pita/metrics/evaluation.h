@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/tensor_fwd.h"
+#include "pita/metrics/peptide_features.h"
 #include "pita/molecule/molecular_graph.h"
 
 namespace pita {
@@ -34,6 +35,20 @@ struct EvaluationOptions {
     std::vector<Bond> bonds;
     std::vector<ChiralCentre> chiral_centres;
     int64_t rugh_samples = 500;  ///< peptides: rows for Rugh's T_conf (2·3N + 1 forces each)
+    /// Peptides: TICA-W1/W2 (pita/metrics/tica.h), fitted on the reference's time series. The
+    /// features: distances of the C/N/S atoms and sin/cos of every φ, ψ, ω (from
+    /// Energy::molecular_graph(); empty skips the metric).
+    PeptideFeatureSpec tica_features;
+    /// The lag in frames of the reference (1 ps apart in the shipped ones): 10 ps, below the
+    /// 300 K autocorrelation time of ALDP's φ > 0 indicator (~13 frames, data/aldp/README.md),
+    /// so the slow process is still correlated at the lag (λ0 = 0.22 at 300 K) while the
+    /// vibrations (τ(E) of 2–3 frames) have decayed.
+    int64_t tica_lag = 10;
+    int64_t tica_samples = 1000;  ///< rows per set for the 2-D OT (n³ for n rows)
+    /// Chains of the reference time series (row chains·f + c is frame f of chain c); 0 = read
+    /// frames_shape [frames, chains, ...] from the md.json beside the reference's T<T>
+    /// directories (the run record `pita md` writes), skipping the metric if there is none.
+    int64_t tica_chains = 0;
 };
 
 /// For a peptide target (energy.type molecule): its φ/ψ torsions, its bonds and chirality
@@ -64,7 +79,11 @@ std::optional<std::string> reference_directory(const std::string& reference_root
 /// reference's and z = the difference over the combined error), "rama_kl" (per residue with φ
 /// and ψ, with a reference: KL(ref ‖ gen) and "floor", the KL between the reference's two
 /// halves), "chirality" ({l_form, mirrored, mixed, d_fraction}: mirrored and mixed are D at some
-/// centre) and "broken_bond_fraction" (some bond over 1.5× its equilibrium length).
+/// centre) and "broken_bond_fraction" (some bond over 1.5× its equilibrium length); with a
+/// reference that records its chains, "tica" ({w1, w2: exact 2-D OT on TIC0/TIC1 of the TICA
+/// fitted on the reference; floor_w1, floor_w2: the same between the reference's two halves;
+/// samples, floor_samples, lag_frames, lag_ps, chains, features, eigenvalues}), else
+/// "tica_skipped" with the reason.
 nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x, const at::Tensor& e,
                                 double temperature, const std::optional<std::string>& reference,
                                 const EvaluationOptions& options);

@@ -13,9 +13,11 @@
 // fixed that way; one with some signs flipped cannot.
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "pita/core/tensor_fwd.h"
+#include "pita/energy/torsion.h"
 
 namespace pita {
 
@@ -31,10 +33,16 @@ struct ChiralCentre {
     double reference_sign = 1;            ///< +1 or −1: the sign in the reference structure
 };
 
-/// Bonds and chirality centres of one molecule.
+/// Bonds and chirality centres of one molecule, with the atoms' elements and the backbone
+/// torsions (the peptide features of TICA, pita/metrics/peptide_features.h, need both).
 struct MolecularGraph {
     std::vector<Bond> bonds;
     std::vector<ChiralCentre> chiral_centres;
+    /// Per atom: its element symbol ("C", "N", "Cl"), from the PDB's element column or, where
+    /// that is blank or unknown, from the particle's mass; "" when neither says.
+    std::vector<std::string> elements;
+    /// Every backbone torsion φ, ψ, ω (backbone_torsions() of the PDB, pita/molecule/torsions.h).
+    std::vector<Torsion> backbone_torsions;
 };
 
 /// Finds the chirality centres of `bonds` (atoms with 4 bonds, > 2 heavy neighbours; an atom is

@@ -76,6 +76,21 @@ double element_mass(const std::string& element) {
     return it == masses.end() ? 0.0 : it->second;
 }
 
+/// The element of a PDB atom of mass `mass` (amu): its element column in the usual spelling
+/// ("C", "Cl") when that names a known element, else the known element within 0.5 amu of the
+/// mass, else "".
+std::string element_symbol(const PdbAtom& atom, double mass) {
+    static const std::map<std::string, double> masses = {
+        {"H", 1.008}, {"C", 12.011}, {"N", 14.007}, {"O", 15.999}, {"S", 32.06}, {"P", 30.974}};
+    std::string key = atom.element;
+    for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!key.empty()) key[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(key[0])));
+    if (masses.count(key) != 0) return key;
+    for (const auto& [symbol, m] : masses)
+        if (std::abs(m - mass) < 0.5) return symbol;
+    return "";
+}
+
 void check_pdb_matches_system(const std::vector<PdbAtom>& atoms, const std::vector<double>& masses,
                               const MoleculeParams& p) {
     PITA_CHECK(atoms.size() == masses.size(),
@@ -139,6 +154,9 @@ Molecule::Molecule(MoleculeParams params)
     // Bond lengths in the model's coordinates, as the samples are.
     for (Bond& b : bonds) b.length /= length_scale_;
     data_->graph = make_molecular_graph(std::move(bonds), data_->masses, data_->pdb_positions);
+    for (std::size_t i = 0; i < atoms.size(); ++i)
+        data_->graph.elements.push_back(element_symbol(atoms[i], masses[i]));
+    data_->graph.backbone_torsions = backbone_torsions(atoms);
     if (params_.engine == "force_field") {
         physical_ = std::make_unique<ForceField>(params_.system);
     } else {

@@ -238,6 +238,13 @@ std::vector<Column> metric_columns() {
                                             format_number(num(k, "floor"), 2) + ")");
                         return fmt::format("{}", fmt::join(parts, "; "));
                     }});
+    cols.push_back({"TICA-W2",
+                    "W2 on TIC0/TIC1 of the reference's TICA (floor: the reference's halves)",
+                    [](const nlohmann::json& m) -> std::optional<std::string> {
+                        if (!m.contains("tica")) return std::nullopt;
+                        return format_number(num(m["tica"], "w2"), 3) + " (floor " +
+                               format_number(num(m["tica"], "floor_w2"), 2) + ")";
+                    }});
     cols.push_back({"D frac.", "fraction of D (mirrored or mixed) molecules",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         if (!m.contains("chirality")) return std::nullopt;

@@ -101,7 +101,8 @@ TEST_F(PeptideRunCliTest, BadMoleculeConfigsAreRefusedBeforeAnyWork) {
         // An E(3)-equivariant backbone cannot tell L from D.
         {"model.backbone=egnn", "egnn is E(3)-equivariant"},
         // ... and without atom embeddings it cannot tell one atom from another.
-        {"model.backbone=egnn anneal.fix_mirrored=true", "model.atom_embedding"},
+        {"model.backbone=egnn anneal.fix_mirrored=true model.atom_embedding=false",
+         "model.atom_embedding"},
         // The MD relaxation needs a molecule; LJ is not one (checked with an LJ energy).
         {"data.sampler=mala anneal.relaxation=md energy.type=lennard_jones energy.n_particles=13 "
          "'energy.system=' 'energy.pdb='",

@@ -6,6 +6,7 @@
 //     backbone: egnn        # egnn | mlp | dit
 //     hidden: 32
 //     n_layers: 3
+//     atom_embedding: false  # egnn and dit: a learned vector per particle index (molecules)
 //
 // Keys that the chosen backbone does not have are reported by Config::finish(), so switching
 // `model.backbone` on the command line flags every option the new backbone would ignore.

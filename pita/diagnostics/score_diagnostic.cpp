@@ -13,6 +13,7 @@
 #include "pita/mcmc/mean_free.h"
 #include "pita/model/energy_model.h"
 #include "pita/model/score_model.h"
+#include "pita/molecule/molecular_graph.h"
 
 namespace pita {
 namespace {
@@ -47,7 +48,13 @@ struct LevelSums {
     ErrorSums score, energy, skip;
     double g0_sq = 0, g0_norm = 0, gt_sq = 0, eps_sq = 0, exact_sq = 0;
     int64_t rows = 0, local_rows = 0;
+    int64_t not_l_noised = 0, not_l_score = 0, not_l_energy = 0;
 };
+
+/// Rows of x that are not the L form.
+int64_t count_not_l(const at::Tensor& x, const std::vector<ChiralCentre>& centres) {
+    return (~is_l_form(x.to(at::kDouble), centres)).sum().item<int64_t>();
+}
 
 ScoreErrors finish(const ErrorSums& e, const LevelSums& l, bool exact) {
     ScoreErrors r;
@@ -97,6 +104,9 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
     // The closed-form noised score exists for p itself, i.e. at T = 1 (E = −log p).
     const auto* density = dynamic_cast<const NoisedDensity*>(&target);
     const bool exact = density != nullptr && std::abs(temperature - 1.0) < 1e-12;
+    const MolecularGraph* graph = target.molecular_graph();
+    const std::vector<ChiralCentre> centres =
+        graph != nullptr ? graph->chiral_centres : std::vector<ChiralCentre>{};
 
     const int64_t before = target.evaluations();
     const at::Tensor g0_all =
@@ -149,6 +159,12 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
             if (finite_rows.any().item<bool>())
                 sums.gt_sq += gt.flatten(1).index({finite_rows}).square().sum().item<double>();
             sums.eps_sq += eps.to(at::kDouble).square().sum().item<double>();
+            if (!centres.empty()) {
+                const double h2 = sigma * sigma;
+                sums.not_l_noised += count_not_l(xt, centres);
+                sums.not_l_score += count_not_l(xt + h2 * s_score.to(xt.dtype()), centres);
+                sums.not_l_energy += count_not_l(xt + h2 * s_energy.to(xt.dtype()), centres);
+            }
             sums.rows += b;
             sums.local_rows += finite_rows.sum().item<int64_t>();
         }
@@ -162,6 +178,13 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
                                ? std::sqrt(sums.gt_sq / static_cast<double>(sums.local_rows))
                                : kNaN;
         level.nonfinite_local = sums.rows - sums.local_rows;
+        const auto fraction = [&](int64_t count) {
+            return centres.empty() ? kNaN
+                                   : static_cast<double>(count) / static_cast<double>(sums.rows);
+        };
+        level.not_l_noised = fraction(sums.not_l_noised);
+        level.not_l_score = fraction(sums.not_l_score);
+        level.not_l_energy = fraction(sums.not_l_energy);
         result.levels.push_back(level);
     }
     result.energy_evaluations = target.evaluations() - before;
@@ -178,7 +201,12 @@ nlohmann::json to_json(const ScoreDiagnostic& d) {
                           {"target_norm", l.target_norm},
                           {"local_norm", std::isfinite(l.local_norm) ? nlohmann::json(l.local_norm)
                                                                      : nlohmann::json()},
-                          {"nonfinite_local", l.nonfinite_local}});
+                          {"nonfinite_local", l.nonfinite_local},
+                          {"not_l_form", std::isfinite(l.not_l_noised)
+                                             ? nlohmann::json{{"noised", l.not_l_noised},
+                                                              {"score_network", l.not_l_score},
+                                                              {"energy_network", l.not_l_energy}}
+                                             : nlohmann::json()}});
     return {{"temperature", d.temperature},
             {"beta", d.beta},
             {"samples", d.samples},
@@ -207,6 +235,14 @@ std::string format_score_diagnostic(const ScoreDiagnostic& d) {
         out += fmt::format("{:>8.4g} | {} | {} | {:>7.3g} {:>6.3f} | {:>9.4g}\n", l.sigma,
                            row(l.score_network), row(l.energy_network), l.skip.target, l.skip.dsm,
                            l.target_norm);
+    if (!d.levels.empty() && std::isfinite(d.levels.front().not_l_noised)) {
+        out +=
+            fmt::format("\n{:>8} | {:>8} {:>14} {:>15}   (fraction not L; x^ = x_t + sigma^2 s)\n",
+                        "sigma", "x_t", "x^ score net", "x^ energy net");
+        for (const ScoreLevel& l : d.levels)
+            out += fmt::format("{:>8.4g} | {:>8.3f} {:>14.3f} {:>15.3f}\n", l.sigma, l.not_l_noised,
+                               l.not_l_score, l.not_l_energy);
+    }
     return out;
 }
 

@@ -16,6 +16,10 @@
 //           trained weights add is the difference.
 //   exact   E‖s − s*‖² / E‖s*‖² against the closed-form noised score, where the target has one
 //           (a NoisedDensity: the Gaussian mixture, the isotropic Gaussian) and T = 1.
+//   not L   molecules with chirality centres: the fraction of rows whose denoised estimate
+//           x̂ = x_t + σ²·s (Tweedie's formula, for each network) is not the L form, beside that
+//           of x_t itself. Data of one handedness should denoise to it: a network that turns L
+//           data into D at some σ shows where mirror images enter the samples.
 // For translation-invariant targets every vector is taken mean-free, as the training noise is.
 #include <cstdint>
 #include <string>
@@ -54,6 +58,9 @@ struct ScoreLevel {
     double target_norm = 0;       ///< sqrt E‖g0‖²
     double local_norm = 0;        ///< sqrt E‖g_t‖² (rows with finite forces only)
     int64_t nonfinite_local = 0;  ///< rows whose F(x_t) was not finite (excluded from `local`)
+    /// Molecules with chirality centres (NaN otherwise): the fraction of rows not in the L form,
+    /// of x_t and of each network's denoised x̂ = x_t + σ²·s.
+    double not_l_noised = 0, not_l_score = 0, not_l_energy = 0;
 };
 
 struct ScoreDiagnostic {

@@ -15,9 +15,11 @@
 #include "pita/core/rng.h"
 #include "pita/diagnostics/score_diagnostic.h"
 #include "pita/energy/isotropic_gaussian.h"
+#include "pita/io/npy.h"
 #include "pita/model/energy_model.h"
 #include "pita/model/mlp.h"
 #include "pita/model/score_model.h"
+#include "pita/molecule/molecule.h"
 
 namespace pita {
 namespace {
@@ -120,6 +122,48 @@ TEST(ScoreDiagnostic, NoClosedFormAwayFromTemperatureOneAndBadInputIsNamed) {
     EXPECT_THROW(diagnose_scores(target, m.score, m.energy, at::zeros({4, 1, 3}, at::kDouble), 1.0,
                                  1.0, 0.05, 80, o, gen),
                  std::exception);
+}
+
+TEST(ScoreDiagnostic, ChiralityOfTheDenoisedEstimatesOfAMolecule) {
+    // A fresh model's score is −x/(σ_data² + σ²), so x̂ = x_t·σ_data²/(σ_data² + σ²): a positive
+    // rescaling, which keeps every chirality sign. Its "not L" columns must therefore equal that
+    // of x_t at every σ, exactly; and L data (the ALDP reference) barely noised stay L.
+    MoleculeParams p;
+    p.system = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.system.xml";
+    p.pdb = std::string(PITA_SOURCE_DIR) + "/data/molecules/aldp.pdb";
+    const Molecule aldp(p);
+    const at::Tensor x0 =
+        read_npy(std::string(PITA_SOURCE_DIR) + "/data/aldp/reference/T300/samples.npy")
+            .slice(0, 0, 64)
+            .to(at::kDouble);
+    MlpOptions mo;
+    mo.n_particles = 22;
+    mo.spatial_dim = 3;
+    mo.hidden = 8;
+    mo.n_layers = 1;
+    ScoreModel score(std::make_unique<Mlp>(mo), 1.0);
+    EnergyModel energy(std::make_unique<Mlp>(mo), 1.0);
+    score.backbone().to(at::kCPU, at::kDouble);
+    energy.backbone().to(at::kCPU, at::kDouble);
+    at::Generator gen = make_generator(3);
+    ScoreDiagnosticOptions o;
+    o.levels = 4;
+    const ScoreDiagnostic d =
+        diagnose_scores(aldp, score, energy, x0, 300.0, 1.0, 1e-4, 3.0, o, gen);
+    ASSERT_EQ(d.levels.size(), 4u);
+    EXPECT_EQ(d.levels.front().not_l_noised, 0.0);  // σ = 1e-4: the data themselves, all L
+    EXPECT_GT(d.levels.back().not_l_noised, 0.2);   // σ = 3 (0.5 nm): handedness is noise
+    for (const ScoreLevel& l : d.levels) {
+        EXPECT_EQ(l.not_l_score, l.not_l_noised) << l.sigma;
+        EXPECT_EQ(l.not_l_energy, l.not_l_noised) << l.sigma;
+    }
+    EXPECT_TRUE(to_json(d)["levels"][0]["not_l_form"].is_object());
+    EXPECT_NE(format_score_diagnostic(d).find("not L"), std::string::npos);
+    // Particle systems have no chirality: the columns are NaN and the JSON field null.
+    const IsotropicGaussian gaussian(1, 3, 1.0);
+    const ScoreDiagnostic g = diagnose(fresh_models(1.0), gaussian, 1.0);
+    EXPECT_TRUE(std::isnan(g.levels[0].not_l_score));
+    EXPECT_TRUE(to_json(g)["levels"][0]["not_l_form"].is_null());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "pita/energy/energy.h"
 #include "pita/io/atomic_file.h"
 #include "pita/mcmc/mean_free.h"
+#include "pita/molecule/molecular_graph.h"
 
 namespace pita {
 namespace {
@@ -58,6 +60,7 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     o.relax_md_step_size =
         a.get_double("relax_md_step_size", o.relax_md_step_size, Bounds::above(0).at_most(0.01));
     o.relax_md_friction = a.get_double("relax_md_friction", o.relax_md_friction, Bounds::above(0));
+    o.sigma_end = a.get_double("sigma_min", o.sigma_end, Bounds::at_least(0));
     if (o.sde.resample_end >= 0 && o.sde.resample_end < o.sde.resample_start)
         a.error("resample_end", fmt::format("got {}, before resample_start = {}; expected -1 (the "
                                             "last step) or a step >= resample_start.",
@@ -98,14 +101,34 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     rung.n_particles = target.n_particles();
     rung.spatial_dim = target.spatial_dim();
     rung.particle_system = target.translation_invariant();
-    const AnnealOptions sde(o.sde, rung);
+    AnnealOptions sde(o.sde, rung);
+    // Molecules with chirality centres: per step, how many of each network's denoised estimates
+    // are not L (diagnostics.csv), to see where along the trajectory mirror images appear.
+    if (const MolecularGraph* graph = target.molecular_graph();
+        graph != nullptr && !graph->chiral_centres.empty()) {
+        sde.probe = [centres = graph->chiral_centres](const at::Tensor& x) {
+            return (~is_l_form(x.to(at::kDouble), centres)).sum().item<int64_t>();
+        };
+    }
     o.model.beta = beta_from;
-    LearnedAnnealingModel model(score, energy_model, schedule, o.model);
+    // The SDE's grid: the training schedule, or the same schedule ending at anneal.sigma_min.
+    NoiseSchedule grid = schedule;
+    if (o.sigma_end > 0) {
+        PITA_CHECK(o.sigma_end < schedule.sigma_max(),
+                   "[anneal] sigma_min: got {:g}; expected below the schedule's sigma_max = {:g}.",
+                   o.sigma_end, schedule.sigma_max());
+        grid = schedule.kind() == NoiseScheduleKind::Elucidating
+                   ? NoiseSchedule::elucidating(o.sigma_end, schedule.sigma_max(), schedule.rho(),
+                                                schedule.p_mean(), schedule.p_std())
+                   : NoiseSchedule::geometric(o.sigma_end, schedule.sigma_max());
+    }
+    LearnedAnnealingModel model(score, energy_model, grid, o.model);
 
     AnnealStageResult out;
     nlohmann::json& summary = out.summary;
+    if (o.sigma_end > 0) summary["sigma_end"] = o.sigma_end;
     const auto t0 = std::chrono::steady_clock::now();
-    const AnnealResult r = anneal(model, schedule, sde, tensor_options, gen, on_step);
+    const AnnealResult r = anneal(model, grid, sde, tensor_options, gen, on_step);
     summary["seconds"]["sde"] = seconds_since(t0);
     out.stats = r.stats;
     double min_ess = static_cast<double>(o.sde.n_samples);
@@ -188,10 +211,14 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
 
 void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats) {
     write_file_atomically(path, [&](std::ostream& os) {
-        os << "step,t,ess,log_weight_variance,resampled,unique_ancestors\n";
+        // The last two columns are empty unless the target has chirality centres (annealer.h).
+        os << "step,t,ess,log_weight_variance,resampled,unique_ancestors,not_l_score,"
+              "not_l_energy\n";
+        auto maybe = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : ""; };
         for (const AnnealStepStats& s : stats)
-            os << fmt::format("{},{:.6f},{:.2f},{:.6g},{},{}\n", s.step, s.t, s.ess,
-                              s.log_weight_variance, s.resampled ? 1 : 0, s.unique_ancestors);
+            os << fmt::format("{},{:.6f},{:.2f},{:.6g},{},{},{},{}\n", s.step, s.t, s.ess,
+                              s.log_weight_variance, s.resampled ? 1 : 0, s.unique_ancestors,
+                              maybe(s.probe_score), maybe(s.probe_energy));
     });
 }
 

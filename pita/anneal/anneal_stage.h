@@ -51,6 +51,10 @@ struct AnnealStageOptions {
     double relax_md_ps = 1.0;           ///< MD relaxation length per sample, ps (0 = none)
     double relax_md_step_size = 0.001;  ///< ps
     double relax_md_friction = 1.0;     ///< 1/ps
+    /// `anneal.sigma_min`: > 0 ends the SDE's time grid at this σ instead of the training
+    /// schedule's σ_min (same kind, σ_max, ρ); 0 = the schedule's. The networks are evaluated only
+    /// at σ ≥ this value; what is left below it is for the end correction and the relaxation.
+    double sigma_end = 0.0;
     /// Set by the caller when `relaxation` resolves to Md: it replaces the MALA relaxation.
     CustomRelaxation custom_relaxation;
 };

@@ -62,10 +62,16 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         const bool weighted = k >= o.resample_start && k < end;
         const double g2 = schedule.g2(t);
         std::vector<at::Tensor> drifts, increments;
+        int64_t probed_score = 0, probed_energy = 0;
         for (int64_t i = 0; i < n; i += o.chunk) {
             const at::Tensor xc = x.slice(0, i, i + o.chunk);
             const DriftInputs d = model.evaluate(xc, t, weighted, gen);
             drifts.push_back(0.5 * g2 * (lambda * d.score - gamma * d.grad_u));
+            if (o.probe) {
+                const double h = schedule.h(t);
+                probed_score += o.probe(xc + h * d.score);
+                probed_energy += o.probe(xc - h * d.grad_u);
+            }
             if (weighted) {
                 const at::Tensor cross = (-d.grad_u * d.score).flatten(1).sum(1).to(at::kDouble);
                 at::Tensor inc = lambda * gamma * 0.5 * g2 * cross +
@@ -84,6 +90,10 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         st.step = k;
         st.t = t;
         st.unique_ancestors = n;
+        if (o.probe) {
+            st.probe_score = static_cast<double>(probed_score) / static_cast<double>(n);
+            st.probe_energy = static_cast<double>(probed_energy) / static_cast<double>(n);
+        }
         if (weighted) {
             const at::Tensor inc = at::cat(increments) * dt;
             st.log_weight_variance = variance(inc);

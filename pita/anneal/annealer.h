@@ -22,6 +22,7 @@
 // not floor the weights at 1e-6 (which the reference does without renormalising, another bias).
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -55,11 +56,18 @@ struct RungParameters {
     bool particle_system = true;  ///< mean-free prior and iterates (translation invariance)
 };
 
+/// Counts the rows of a batch of configurations [B, n, d] that have some property (e.g. the
+/// mirror images of a chiral molecule): a diagnostic of the trajectory, never part of it.
+using TrajectoryProbe = std::function<int64_t(const at::Tensor& x)>;
+
 /// Everything one annealing needs: the user's choices and the rung's derived values.
 struct AnnealOptions : SdeOptions, RungParameters {
     AnnealOptions() = default;
     AnnealOptions(const SdeOptions& sde, const RungParameters& rung)
         : SdeOptions(sde), RungParameters(rung) {}
+    /// Optional: applied each step to both networks' Tweedie estimates of the clean sample,
+    /// x + h·s and x − h·∇U at the pre-step x; the fractions go to AnnealStepStats::probe_*.
+    TrajectoryProbe probe;
 };
 
 /// Per-step diagnostics (small: a few numbers per step, never per particle).
@@ -70,6 +78,10 @@ struct AnnealStepStats {
     double log_weight_variance = 0.0;  ///< of the step's increments across particles
     bool resampled = false;
     int64_t unique_ancestors = 0;  ///< after resampling (N when none happened)
+    /// With AnnealOptions::probe: the fraction of particles it counts among the score network's
+    /// and the energy network's denoised estimates at this step (NaN without a probe).
+    double probe_score = std::numeric_limits<double>::quiet_NaN();
+    double probe_energy = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct AnnealResult {

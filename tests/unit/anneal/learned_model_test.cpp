@@ -6,7 +6,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "pita/anneal/anneal_stage.h"
 #include "pita/anneal/annealing_model.h"
+#include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "pita/energy/isotropic_gaussian.h"
 #include "pita/model/energy_model.h"
@@ -60,6 +62,45 @@ void expect_fresh_model_is_exact(double sigma_data) {
 TEST(LearnedAnnealingModel, FreshModelEqualsTheExactGaussianModelOfItsSigmaData) {
     expect_fresh_model_is_exact(1.0);  // the reference's σ_data: N(0, (1+h)I)
     expect_fresh_model_is_exact(1.9);  // N(0, (σ_data² + h)I)
+}
+
+TEST(AnnealStage, SigmaMinEndsTheSdeGridThere) {
+    // Fresh models are the exact model of N(0, (1 + h)I) (above), so at γ = 1 the reverse SDE
+    // returns the noised marginal at its last grid point: variance 1 + σ_end² per coordinate —
+    // 2 with anneal.sigma_min = 1, against 1 + 0.05² with the schedule's own end. 4 096 × 3
+    // coordinates give the variance to a relative standard error of sqrt(2/12 288) ≈ 1.3 %, and
+    // the Euler–Maruyama bias at 200 steps is below that; the 6 % tolerance is > 4 errors.
+    MlpOptions mo;
+    mo.n_particles = 1;
+    mo.spatial_dim = 3;
+    mo.hidden = 8;
+    mo.n_layers = 1;
+    ScoreModel score(std::make_unique<Mlp>(mo), 1.0);
+    EnergyModel energy(std::make_unique<Mlp>(mo), 1.0);
+    score.backbone().to(at::kCPU, at::kDouble);
+    energy.backbone().to(at::kCPU, at::kDouble);
+    const IsotropicGaussian target(1, 3, 1.0);
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 20.0);
+    AnnealStageOptions o;
+    o.sde.n_samples = 4096;
+    o.sde.steps = 200;
+    o.sde.resample_interval = 0;
+    o.correct_to_target = false;
+    o.relaxation = RelaxationMethod::Mala;
+    for (const double sigma_end : {0.0, 1.0}) {
+        o.sigma_end = sigma_end;
+        at::Generator gen = make_generator(21);
+        const AnnealStageResult r = anneal_stage(target, score, energy, schedule, o, 1.0, 1.0, 1.0,
+                                                 at::TensorOptions(at::kDouble), gen);
+        const double expected = 1.0 + (sigma_end > 0 ? sigma_end * sigma_end : 0.05 * 0.05);
+        EXPECT_NEAR(r.x.var().item<double>(), expected, 0.06 * expected) << sigma_end;
+        EXPECT_EQ(r.summary.contains("sigma_end"), sigma_end > 0);
+    }
+    o.sigma_end = 20.0;  // not below σ_max: refused, naming the key
+    at::Generator gen = make_generator(22);
+    EXPECT_THROW(anneal_stage(target, score, energy, schedule, o, 1.0, 1.0, 1.0,
+                              at::TensorOptions(at::kDouble), gen),
+                 ConfigError);
 }
 
 }  // namespace

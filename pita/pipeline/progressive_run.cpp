@@ -177,6 +177,12 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
                                         static_cast<int64_t>(ladder.size()) - 1);
     const ConfigNode anneal = root.child("anneal");
     o.anneal = read_anneal_stage_options(anneal);
+    if (o.anneal.sigma_end >= plan.schedule.sigma_max())
+        anneal.error(
+            "sigma_min",
+            fmt::format("got {:g}; expected below schedule.sigma_max = {:g} (the SDE's grid "
+                        "ends there; 0 or unset = schedule.sigma_min).",
+                        o.anneal.sigma_end, plan.schedule.sigma_max()));
     o.energy_mask_threshold =
         anneal.get_double("energy_mask_threshold", o.energy_mask_threshold, Bounds::above(0));
     const ConfigNode metrics = root.child("metrics");

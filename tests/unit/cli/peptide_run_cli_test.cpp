@@ -107,6 +107,8 @@ TEST_F(PeptideRunCliTest, BadMoleculeConfigsAreRefusedBeforeAnyWork) {
         {"data.sampler=mala anneal.relaxation=md energy.type=lennard_jones energy.n_particles=13 "
          "'energy.system=' 'energy.pdb='",
          "anneal.relaxation"},
+        // The SDE's grid cannot end above where it starts (schedule.sigma_max is 10 here).
+        {"anneal.sigma_min=20", "anneal.sigma_min"},
         // The MALA relaxation's step count means nothing to the MD relaxation.
         {"anneal.relax_steps=10", "anneal.relax_steps"},
         // MD data for a target without masses.

@@ -107,7 +107,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     if (const MolecularGraph* graph = target.molecular_graph();
         graph != nullptr && !graph->chiral_centres.empty()) {
         sde.probe = [centres = graph->chiral_centres](const at::Tensor& x) {
-            return (~is_l_form(x.to(at::kDouble), centres)).sum().item<int64_t>();
+            return x.size(0) - count_chirality(x, centres).l_form;
         };
     }
     o.model.beta = beta_from;
@@ -117,10 +117,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         PITA_CHECK(o.sigma_end < schedule.sigma_max(),
                    "[anneal] sigma_min: got {:g}; expected below the schedule's sigma_max = {:g}.",
                    o.sigma_end, schedule.sigma_max());
-        grid = schedule.kind() == NoiseScheduleKind::Elucidating
-                   ? NoiseSchedule::elucidating(o.sigma_end, schedule.sigma_max(), schedule.rho(),
-                                                schedule.p_mean(), schedule.p_std())
-                   : NoiseSchedule::geometric(o.sigma_end, schedule.sigma_max());
+        grid = schedule.with_sigma_min(o.sigma_end);
     }
     LearnedAnnealingModel model(score, energy_model, grid, o.model);
 

@@ -51,9 +51,9 @@ struct LevelSums {
     int64_t not_l_noised = 0, not_l_score = 0, not_l_energy = 0;
 };
 
-/// Rows of x that are not the L form.
+/// Rows of x that are not the L form (mirror images and mixed).
 int64_t count_not_l(const at::Tensor& x, const std::vector<ChiralCentre>& centres) {
-    return (~is_l_form(x.to(at::kDouble), centres)).sum().item<int64_t>();
+    return x.size(0) - count_chirality(x, centres).l_form;
 }
 
 ScoreErrors finish(const ErrorSums& e, const LevelSums& l, bool exact) {

@@ -74,6 +74,10 @@ NoiseSchedule NoiseSchedule::geometric(double sigma_min, double sigma_max) {
     return {NoiseScheduleKind::Geometric, sigma_min, sigma_max, 7.0, -1.2, 1.2};
 }
 
+NoiseSchedule NoiseSchedule::with_sigma_min(double sigma_min) const {
+    return {kind_, sigma_min, sigma_max_, rho_, p_mean_, p_std_};
+}
+
 // ---- scalar forms (spec §2) --------------------------------------------------------------------
 
 double NoiseSchedule::h(double t) const {

@@ -38,6 +38,11 @@ class NoiseSchedule {
     /// @throws ConfigError unless 0 < σ_min < σ_max (finite)
     static NoiseSchedule geometric(double sigma_min, double sigma_max = 80.0);
 
+    /// The same schedule (kind, σ_max, ρ, training noise) ending at another σ_min, e.g. a
+    /// sampling grid that stops above the training one (anneal.sigma_min).
+    /// @throws ConfigError unless 0 < sigma_min < σ_max
+    NoiseSchedule with_sigma_min(double sigma_min) const;
+
     NoiseScheduleKind kind() const { return kind_; }
     double sigma_min() const { return sigma_min_; }
     double sigma_max() const { return sigma_max_; }

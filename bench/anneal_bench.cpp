@@ -56,7 +56,7 @@ void anneal_step(benchmark::State& state, const std::string& name, int64_t n, bo
 }
 
 // Batch 1 exists for the CI smoke pass (filter "/batch:1/").
-const int kRegistered = [] {
+const int kAnnealBenchmarksRegistered = [] {
     struct Case {
         std::string name;
         int64_t n, batch;

@@ -55,7 +55,7 @@ void train_step(benchmark::State& state, const Case& c, int64_t batch, int threa
 // Registered by hand: the case is a string. Batch 1 exists for the CI smoke pass (filter
 // "/batch:1/"); batches 128 and 512 are the measurement points. The DiT at 512 takes
 // seconds per step on a CPU, so its iteration count is fixed.
-const int kRegistered = [] {
+const int kTrainBenchmarksRegistered = [] {
     const Case cases[] = {{"egnn_lj13", 13, 0.05, 0.0}, {"dit_aldp22", 22, 0.01, 0.01}};
     for (const Case& c : cases) {
         for (int64_t batch : {1, 128, 512}) {

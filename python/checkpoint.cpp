@@ -79,6 +79,7 @@ py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py
         d["log_weight_variance"] = s.log_weight_variance;
         d["resampled"] = s.resampled;
         d["unique_ancestors"] = s.unique_ancestors;
+        d["lineages"] = s.lineages;
         diagnostics.append(d);
     }
     py::dict out;

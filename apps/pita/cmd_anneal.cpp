@@ -125,14 +125,17 @@ int run_anneal(const CommonArgs& args) {
     write_json(dir.path("anneal.json"), summary);
     const nlohmann::json& evaluations = summary["energy_evaluations"];
     const nlohmann::json& sde = summary["sde"];
-    fmt::print("SMC: {} resamplings, min ESS {:.0f} of {}, min unique ancestors {}{}\n",
-               sde["resampling_events"].get<int64_t>(), sde["min_ess"].get<double>(),
-               o.sde.n_samples, sde["min_unique_ancestors"].get<int64_t>(),
-               summary.contains("correction")
-                   ? fmt::format("; end correction ESS {:.0f} ({} unique)",
-                                 summary["correction"]["ess"].get<double>(),
-                                 summary["correction"]["unique_ancestors"].get<int64_t>())
-                   : std::string());
+    fmt::print(
+        "SMC: {} resamplings, min ESS {:.0f} of {}, min unique ancestors {}, {} of {} prior draws "
+        "with descendants{}\n",
+        sde["resampling_events"].get<int64_t>(), sde["min_ess"].get<double>(), o.sde.n_samples,
+        sde["min_unique_ancestors"].get<int64_t>(), sde["lineages"].get<int64_t>(), o.sde.n_samples,
+        summary.contains("correction")
+            ? fmt::format("; end correction ESS {:.0f} ({} unique, {} prior draws)",
+                          summary["correction"]["ess"].get<double>(),
+                          summary["correction"]["unique_ancestors"].get<int64_t>(),
+                          summary["correction"]["lineages"].get<int64_t>())
+            : std::string());
     fmt::print(
         "annealed {} samples to T = {:g}: <E> = {:.3f}; {} target-energy evaluations "
         "(correction {}, relaxation {}); outputs in {}/\n",

@@ -137,6 +137,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     summary["sde"] = {{"resampling_events", r.resampling_events},
                       {"min_ess", min_ess},
                       {"min_unique_ancestors", min_unique},
+                      {"lineages", r.stats.empty() ? o.sde.n_samples : r.stats.back().lineages},
                       {"final_ess", r.stats.empty() ? 0.0 : r.stats.back().ess}};
 
     at::Tensor x = r.x;
@@ -151,7 +152,10 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         e = c.energy;
         evaluations["correction"] = c.energy_evaluations;
         summary["correction"] = {
-            {"ess", c.ess}, {"unique_ancestors", c.unique_ancestors}, {"non_finite", c.non_finite}};
+            {"ess", c.ess},
+            {"unique_ancestors", c.unique_ancestors},
+            {"lineages", count_unique(r.origin.index_select(0, c.ancestors.to(r.origin.device())))},
+            {"non_finite", c.non_finite}};
         summary["seconds"]["correction"] = seconds_since(t1);
     }
     if (o.custom_relaxation.relax) {
@@ -209,13 +213,13 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
 void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats) {
     write_file_atomically(path, [&](std::ostream& os) {
         // The last two columns are empty unless the target has chirality centres (annealer.h).
-        os << "step,t,ess,log_weight_variance,resampled,unique_ancestors,not_l_score,"
+        os << "step,t,ess,log_weight_variance,resampled,unique_ancestors,lineages,not_l_score,"
               "not_l_energy\n";
         auto maybe = [](double v) { return std::isfinite(v) ? fmt::format("{:.4f}", v) : ""; };
         for (const AnnealStepStats& s : stats)
-            os << fmt::format("{},{:.6f},{:.2f},{:.6g},{},{},{},{}\n", s.step, s.t, s.ess,
+            os << fmt::format("{},{:.6f},{:.2f},{:.6g},{},{},{},{},{}\n", s.step, s.t, s.ess,
                               s.log_weight_variance, s.resampled ? 1 : 0, s.unique_ancestors,
-                              maybe(s.probe_score), maybe(s.probe_energy));
+                              s.lineages, maybe(s.probe_score), maybe(s.probe_energy));
     });
 }
 

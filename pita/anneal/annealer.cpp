@@ -54,6 +54,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     if (o.particle_system) x = remove_mean(x);
     const auto f64 = tensor_options.dtype(at::kDouble);
     at::Tensor log_w = at::zeros({n}, f64);
+    at::Tensor origin = at::arange(n, at::TensorOptions(at::kLong));
 
     AnnealResult result;
     result.stats.reserve(static_cast<std::size_t>(o.steps));
@@ -90,6 +91,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         st.step = k;
         st.t = t;
         st.unique_ancestors = n;
+        st.lineages = count_unique(origin);
         if (o.probe) {
             st.probe_score = static_cast<double>(probed_score) / static_cast<double>(n);
             st.probe_energy = static_cast<double>(probed_energy) / static_cast<double>(n);
@@ -111,6 +113,8 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
             log_w.zero_();
             st.resampled = true;
             st.unique_ancestors = count_unique(idx);
+            origin = origin.index_select(0, idx.to(origin.device()));
+            st.lineages = count_unique(origin);
             ++result.resampling_events;
         }
         result.stats.push_back(st);
@@ -118,6 +122,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     }
     result.x = x;
     result.log_weight = log_w;
+    result.origin = origin;
     return result;
 }
 

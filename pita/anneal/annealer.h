@@ -78,6 +78,11 @@ struct AnnealStepStats {
     double log_weight_variance = 0.0;  ///< of the step's increments across particles
     bool resampled = false;
     int64_t unique_ancestors = 0;  ///< after resampling (N when none happened)
+    /// How many of the N prior draws still have a descendant after this step. Resampling at
+    /// every step can keep most particles at each step (unique_ancestors near N) and still
+    /// leave every particle with one common ancestor after many steps; only this count shows
+    /// that genealogical collapse, which leaves the samples near-copies of one trajectory.
+    int64_t lineages = 0;
     /// With AnnealOptions::probe: the fraction of particles it counts among the score network's
     /// and the energy network's denoised estimates at this step (NaN without a probe).
     double probe_score = std::numeric_limits<double>::quiet_NaN();
@@ -87,6 +92,7 @@ struct AnnealStepStats {
 struct AnnealResult {
     at::Tensor x;           ///< [N, n, d] particles at t = 0
     at::Tensor log_weight;  ///< [N] float64, accumulated since the last resampling
+    at::Tensor origin;      ///< [N] int64: the prior draw each particle descends from
     std::vector<AnnealStepStats> stats;
     int64_t resampling_events = 0;
 };

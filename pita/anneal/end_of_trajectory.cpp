@@ -30,6 +30,7 @@ CorrectionResult correct_to_target(const Energy& target, double temperature,
     out.x = x.index_select(0, idx.to(x.device()));
     out.energy = e.index_select(0, idx.to(e.device()));
     out.unique_ancestors = count_unique(idx);
+    out.ancestors = idx;
     out.energy_evaluations = target.evaluations() - before;
     return out;
 }

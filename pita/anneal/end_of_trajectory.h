@@ -24,6 +24,7 @@ struct CorrectionResult {
     at::Tensor energy;             ///< E(x) of the resampled particles [N], float64
     double ess = 0.0;              ///< of the correction weights, before resampling
     int64_t unique_ancestors = 0;  ///< after resampling
+    at::Tensor ancestors;          ///< [N] int64: which input particle each output copies
     int64_t non_finite = 0;        ///< particles whose E or U was not finite (they die)
     int64_t energy_evaluations = 0;
 };

@@ -9,16 +9,12 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/tensor_format.h"
+#include "pita/core/units.h"
 
 namespace pita {
 
 namespace {
-
-constexpr double kTwoPi = 2.0 * M_PI;
-
-std::string shape_of(const at::Tensor& t) {
-    return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
-}
 
 // ∇ log p = Σ_k r_k ∇ log N_k with ∇ log N_k = −(x − m_k)/var_k.
 // @param r [B, K] responsibilities, var [B or 1, K], diff [B, K, d]  @return [B, d]
@@ -134,8 +130,8 @@ GaussianMixture::Terms GaussianMixture::terms(const at::Tensor& x, const at::Ten
     t.diff = x.unsqueeze(1) - means_.to(device, dtype).unsqueeze(0);
     t.sq = t.diff.square().sum(-1);
     // log w is taken in float64 first, so a zero weight is exactly −inf in either dtype.
-    t.log_joint = weights_.log().to(device, dtype).unsqueeze(0) - 0.5 * d * (kTwoPi * t.var).log() -
-                  t.sq / (2.0 * t.var);
+    t.log_joint = weights_.log().to(device, dtype).unsqueeze(0) -
+                  0.5 * d * ((2.0 * kPi) * t.var).log() - t.sq / (2.0 * t.var);
     return t;
 }
 
@@ -206,7 +202,7 @@ std::unique_ptr<GaussianMixture> GaussianMixture::tempered_approximation(double 
     // Mode k of p^{1/T}: (w_k N_k)^{1/T} integrates to w_k^{1/T} (2π v_k)^{d(1−1/T)/2} T^{d/2};
     // the common T^{d/2} cancels on normalising.
     const at::Tensor log_w =
-        inv_t * weights_.log() + 0.5 * d * (1.0 - inv_t) * (kTwoPi * variances_).log();
+        inv_t * weights_.log() + 0.5 * d * (1.0 - inv_t) * ((2.0 * kPi) * variances_).log();
     return std::make_unique<GaussianMixture>(means_, variances_ * temperature,
                                              at::softmax(log_w, 0));
 }

@@ -7,16 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/core/error.h"
+#include "pita/core/tensor_format.h"
+#include "pita/core/units.h"
 
 namespace pita {
-
-namespace {
-constexpr double kTwoPi = 2.0 * M_PI;
-
-std::string shape_of(const at::Tensor& t) {
-    return t.defined() ? fmt::format("[{}]", fmt::join(t.sizes(), ", ")) : "undefined";
-}
-}  // namespace
 
 IsotropicGaussian::IsotropicGaussian(int64_t n_particles, int64_t spatial_dim, double variance)
     : n_particles_(n_particles), spatial_dim_(spatial_dim), variance_(variance) {
@@ -57,7 +51,7 @@ at::Tensor IsotropicGaussian::noised_variance(const at::Tensor& x, const at::Ten
 at::Tensor IsotropicGaussian::log_prob(const at::Tensor& x, const at::Tensor& h) const {
     const at::Tensor v = noised_variance(x, h, "log_prob");
     return -x.square().sum(1) / (2.0 * v) -
-           0.5 * static_cast<double>(flat_dim()) * (kTwoPi * v).log();
+           0.5 * static_cast<double>(flat_dim()) * ((2.0 * kPi) * v).log();
 }
 
 at::Tensor IsotropicGaussian::score(const at::Tensor& x, const at::Tensor& h) const {
@@ -90,7 +84,7 @@ at::Tensor IsotropicGaussian::sample(int64_t n, double h, at::Generator& gen) co
 
 at::Tensor IsotropicGaussian::compute_energy(const at::Tensor& x) const {
     return x.square().sum({1, 2}) / (2.0 * variance_) +
-           0.5 * static_cast<double>(flat_dim()) * std::log(kTwoPi * variance_);
+           0.5 * static_cast<double>(flat_dim()) * std::log((2.0 * kPi) * variance_);
 }
 
 EnergyAndForce IsotropicGaussian::compute_energy_and_force(const at::Tensor& x) const {

@@ -5,12 +5,11 @@
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
+#include "pita/core/units.h"
 
 namespace pita {
 
 namespace {
-
-constexpr double kPi = 3.14159265358979323846;
 
 /// 2-D density histogram of (φ, ψ) over [−π, π]², [bins, bins], integrating to 1 (or all zeros
 /// for no rows).

@@ -457,10 +457,12 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             const nlohmann::json a = read_json(dir.path(sub + "/anneal.json"));
             nlohmann::json smc = {{"min_ess", a["sde"]["min_ess"]},
                                   {"min_unique_ancestors", a["sde"]["min_unique_ancestors"]},
+                                  {"lineages", a["sde"].value("lineages", nlohmann::json())},
                                   {"resampling_events", a["sde"]["resampling_events"]}};
             if (a.contains("correction")) {
                 smc["correction_ess"] = a["correction"]["ess"];
                 smc["correction_unique_ancestors"] = a["correction"]["unique_ancestors"];
+                smc["correction_lineages"] = a["correction"].value("lineages", nlohmann::json());
             }
             m["smc"] = smc;
         }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "pita/core/units.h"
 #include "pita/core/version.h"
 #include "pita/io/atomic_file.h"
 #include "pita/report/plots.h"
@@ -22,7 +23,6 @@ namespace pita {
 
 namespace {
 
-constexpr double kPi = 3.14159265358979323846;
 const char* const kReferenceColour = "#7f7f7f";
 const char* const kFinalColour = "#1f77b4";
 const char* const kNetworksColour = "#ff7f0e";
@@ -263,6 +263,17 @@ std::vector<Column> metric_columns() {
                             return std::nullopt;
                         return format_number(num(m["smc"], "correction_ess"), 4);
                     }});
+    cols.push_back({"lineages",
+                    "how many of the prior's draws have descendants among the samples (after "
+                    "the end correction); near 1, the samples are copies of one trajectory",
+                    [](const nlohmann::json& m) -> std::optional<std::string> {
+                        if (!m.contains("smc")) return std::nullopt;
+                        const nlohmann::json& smc = m["smc"];
+                        for (const char* key : {"correction_lineages", "lineages"})
+                            if (smc.contains(key) && smc[key].is_number())
+                                return std::to_string(smc[key].get<int64_t>());
+                        return std::nullopt;
+                    }});
     cols.push_back({"outliers", "samples far outside the typical extent or energy (kept)",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         const int64_t n = m.value("outlier_samples", int64_t{0});
@@ -470,6 +481,9 @@ std::string sde_section(const RunContents& run) {
         e.series.push_back({"ESS", *step, *ess, kFinalColour, LineStyle::Solid});
         if (const auto* u = d.column("unique_ancestors"))
             e.series.push_back({"unique ancestors", *step, *u, "#2ca02c", LineStyle::Dashed});
+        if (const auto* l = d.column("lineages"))
+            e.series.push_back(
+                {"prior draws with descendants", *step, *l, "#ff7f0e", LineStyle::Dashed});
         if (const auto* r = d.column("resampled")) {
             for (std::size_t i = 0; i < r->size(); ++i)
                 if ((*r)[i] > 0) e.events.push_back((*step)[i]);
@@ -494,8 +508,10 @@ std::string sde_section(const RunContents& run) {
     return section(
         "sde", "SMC along the SDE",
         "<p class=\"explain\">Per annealed rung, from its diagnostics.csv: the effective "
-        "sample size and the distinct ancestors of the population at each step of the "
-        "weighted reverse SDE, the steps where it was resampled (red ticks), and the "
+        "sample size, the distinct ancestors of the population at each step of the "
+        "weighted reverse SDE, how many of the prior's draws still have descendants (when it "
+        "falls near 1 the samples are copies of one trajectory), the steps where it was resampled "
+        "(red ticks), and the "
         "variance of the log-weight increments.</p>\n" +
             figures(body));
 }

@@ -96,6 +96,9 @@ def test_annealing_from_a_checkpoint_equals_pita_anneal(python_run, tmp_path, ru
     assert r["samples_before_relaxation"].shape == (32, 13, 3)
     assert r["summary"]["gamma"] == pytest.approx(4.0 / 3.0)
     assert len(r["diagnostics"]) == 8
+    lineages = [d["lineages"] for d in r["diagnostics"]]
+    assert all(1 <= b <= a <= 32 for a, b in zip(lineages, lineages[1:])), lineages
+    assert r["summary"]["sde"]["lineages"] == lineages[-1]
 
     cli = tmp_path / "anneal"
     run_cli(

@@ -1,5 +1,6 @@
 // Inference-time annealing on exact oracles (issue 4): the score and energy "models" are the
 // analytic noised densities, so every deviation is the integrator's or the SMC's, not learning's.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -71,6 +72,41 @@ TEST(AnnealingOracle, GaussianVarianceIsDividedByGammaWithTheReferenceDriftIn2D)
     const double v = annealed_variance(2, -1.0, kN, 500);
     RecordProperty("variance_D2_reference_drift", std::to_string(v));
     EXPECT_NEAR(v, 0.5, 2 * 5.0 * 0.5 * std::sqrt(2.0 / (kN * 2)) + 0.015 * 0.5) << "(stochastic)";
+}
+
+// The lineage count (AnnealStepStats::lineages) follows the genealogy through every resampling.
+// With equal weights (exact model, balanced drift) systematic resampling copies each particle
+// once, so all N prior draws keep a descendant. With the reference drift in D = 39 (the weights
+// degenerate, see above) each step keeps most particles, yet the genealogy collapses: the count
+// must fall far below every step's unique ancestors, never rise, and equal the distinct entries
+// of the returned origins.
+TEST(AnnealingOracle, LineagesFollowTheGenealogyThroughEveryResampling) {
+    constexpr int64_t kN = 200, kDim = 39;
+    IsotropicGaussian data(1, kDim, 1.0);
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.01);
+    ExactAnnealingModel model(data, schedule, 1, kDim);
+    for (const double score_weight : {1.0, -1.0}) {
+        at::Generator gen = make_generator(3);
+        AnnealOptions o = options_for(kDim, 2.0, kN, 200);
+        o.score_weight = score_weight;
+        const AnnealResult r = anneal(model, schedule, o, at::TensorOptions(at::kDouble), gen);
+        int64_t previous = kN, fewest_unique = kN;
+        for (const AnnealStepStats& s : r.stats) {
+            fewest_unique = std::min(fewest_unique, s.unique_ancestors);
+            EXPECT_LE(s.lineages, previous) << "step " << s.step;
+            EXPECT_LE(s.lineages, fewest_unique) << "step " << s.step;
+            EXPECT_GE(s.lineages, 1);
+            previous = s.lineages;
+        }
+        EXPECT_EQ(std::get<0>(at::_unique(r.origin)).numel(), r.stats.back().lineages);
+        if (score_weight > 0) {
+            EXPECT_EQ(r.stats.back().lineages, kN) << "equal weights lost a lineage";
+        } else {
+            RecordProperty("reference_drift_lineages", std::to_string(r.stats.back().lineages));
+            RecordProperty("reference_drift_fewest_unique", std::to_string(fewest_unique));
+            EXPECT_LT(r.stats.back().lineages, fewest_unique / 4) << "(seeded)";
+        }
+    }
 }
 
 }  // namespace

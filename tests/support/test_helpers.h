@@ -11,6 +11,9 @@ namespace pita::testing {
 
 inline const at::TensorOptions kF64 = at::TensorOptions().dtype(at::kDouble);
 
+/// The largest absolute entry of a tensor.
+inline double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
+
 /// A 0-d float64 tensor, the form NoisedDensity takes for one noise level.
 inline at::Tensor scalar_h(double h) { return at::scalar_tensor(h, kF64); }
 

@@ -19,27 +19,18 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_helpers.h"
+#include "support/text_helpers.h"
 
 namespace {
+
+using pita::testing::count_of;
+using pita::testing::read_text;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 namespace fs = std::filesystem;
 using pita::testing::Outcome;
 using pita::testing::run_command;
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-int count_of(const std::string& text, const std::string& what) {
-    int n = 0;
-    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
 
 /// The URLs a page requested from the network, from a Chromium net log (see the file comment).
 std::vector<std::string> page_network_requests(const fs::path& netlog) {

@@ -107,6 +107,13 @@ TEST_F(RunCliTest, SmokeRunWritesEveryOutputAndAccountsForEveryEvaluation) {
     ASSERT_TRUE(low.contains("smc")) << low.dump();
     EXPECT_LE(low["smc"]["min_ess"].get<double>(), 256.0);
     EXPECT_GE(low["smc"]["correction_unique_ancestors"].get<int64_t>(), 1);
+    // The genealogy: prior draws with descendants, after the SDE and after the correction's
+    // resampling, which can only lose lineages.
+    const int64_t lineages = low["smc"]["lineages"].get<int64_t>();
+    EXPECT_GE(lineages, 1);
+    EXPECT_LE(lineages, 256);
+    EXPECT_GE(low["smc"]["correction_lineages"].get<int64_t>(), 1);
+    EXPECT_LE(low["smc"]["correction_lineages"].get<int64_t>(), lineages);
     EXPECT_FALSE(top.contains("smc"));
     for (const char* k : {"mean_energy", "energy_w2", "distance_w2", "equivariant_w2"})
         EXPECT_EQ(e["temperatures"][1]["before_relaxation"][k], raw[k]) << k;

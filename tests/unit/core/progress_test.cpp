@@ -1,4 +1,5 @@
 #include "pita/core/progress.h"
+#include "support/text_helpers.h"
 
 #include <algorithm>
 #include <functional>
@@ -12,6 +13,8 @@
 namespace pita {
 namespace {
 
+using testing::lines_of;
+
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -23,13 +26,6 @@ struct FakeClock {
         return [this] { return now; };
     }
 };
-
-std::vector<std::string> lines_of(const std::string& text) {
-    std::vector<std::string> lines;
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 ProgressOptions log_options(FakeClock& clock) {
     ProgressOptions o;

@@ -18,9 +18,14 @@
 #include <gtest/gtest.h>
 
 #include "pita/core/error.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
+
+using testing::io_error_of;
+using testing::kPython;
+using testing::run_python;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -72,29 +77,6 @@ void write_raw_npy(const std::string& path, const std::string& dict, size_t data
     for (int i = 0; i < len_bytes; ++i)
         out.put(static_cast<char>((header.size() >> (8 * i)) & 0xFF));
     out << header << std::string(data_bytes, '\0');
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const IoError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected pita::IoError";
-    return "";
-}
-
-// Python-side checks run the system numpy when there is one; they are skipped otherwise.
-constexpr const char* kPython = "/usr/bin/python3";
-
-/// Runs `script` with the system Python; returns its exit status and puts stdout+stderr in `log`.
-int run_python(const std::string& script_path, std::string& log) {
-    const std::string cmd = fmt::format("{} '{}' 2>&1", kPython, script_path);
-    std::FILE* pipe = popen(cmd.c_str(), "r");
-    if (pipe == nullptr) return -1;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) log += buf;
-    return pclose(pipe);
 }
 
 bool have_numpy() {
@@ -183,7 +165,7 @@ TEST_F(Npy, LeavesNoTemporaryFileBehind) {
 
 TEST_F(Npy, MissingFileMessageNamesPathAndCause) {
     const std::string path = file("nope.npy");
-    const std::string msg = error_of([&] { read_npy(path); });
+    const std::string msg = io_error_of([&] { read_npy(path); });
     EXPECT_THAT(msg, HasSubstr("[npy] cannot open '" + path + "': No such file or directory"));
     EXPECT_THAT(msg, HasSubstr("Check the path"));
 }
@@ -191,7 +173,7 @@ TEST_F(Npy, MissingFileMessageNamesPathAndCause) {
 TEST_F(Npy, TruncatedFileReportsExpectedAndActualBytes) {
     write_npy(file("a.npy"), at::ones({2, 3}, at::kDouble));
     fs::resize_file(file("a.npy"), fs::file_size(file("a.npy")) - 8);
-    const std::string msg = error_of([&] { read_npy(file("a.npy")); });
+    const std::string msg = io_error_of([&] { read_npy(file("a.npy")); });
     EXPECT_THAT(msg, HasSubstr("expected 48 bytes got 40"));
     EXPECT_THAT(msg, HasSubstr("truncated"));
 }
@@ -199,52 +181,53 @@ TEST_F(Npy, TruncatedFileReportsExpectedAndActualBytes) {
 TEST_F(Npy, FileTruncatedInsideItsHeaderSaysSo) {
     write_npy(file("a.npy"), at::ones({2, 3}, at::kDouble));
     fs::resize_file(file("a.npy"), 20);
-    EXPECT_THAT(error_of([&] { read_npy(file("a.npy")); }),
+    EXPECT_THAT(io_error_of([&] { read_npy(file("a.npy")); }),
                 HasSubstr("truncated inside its header: expected 118 header bytes got 10"));
 }
 
 TEST_F(Npy, RejectsTrailingBytesAfterData) {
     write_raw_npy(file("a.npy"), "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 17);
-    EXPECT_THAT(error_of([&] { read_npy(file("a.npy")); }), HasSubstr("expected 16 bytes got 17"));
+    EXPECT_THAT(io_error_of([&] { read_npy(file("a.npy")); }),
+                HasSubstr("expected 16 bytes got 17"));
 }
 
 TEST_F(Npy, RejectsFortranOrderNamingWhatWasFound) {
     write_raw_npy(file("f.npy"), "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 48);
-    const std::string msg = error_of([&] { read_npy(file("f.npy")); });
+    const std::string msg = io_error_of([&] { read_npy(file("f.npy")); });
     EXPECT_THAT(msg, HasSubstr("got fortran_order True; expected False"));
     EXPECT_TRUE(read_npy_header(file("f.npy")).fortran_order);
 }
 
 TEST_F(Npy, RejectsUnsupportedDtypeNamingIt) {
     write_raw_npy(file("c.npy"), "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 16);
-    const std::string msg = error_of([&] { read_npy(file("c.npy")); });
+    const std::string msg = io_error_of([&] { read_npy(file("c.npy")); });
     EXPECT_THAT(msg, HasSubstr("got '<c16'"));
     EXPECT_THAT(msg, HasSubstr("expected '<f4', '<f8'"));
     write_raw_npy(file("be.npy"), "{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", 8);
-    EXPECT_THAT(error_of([&] { read_npy(file("be.npy")); }), HasSubstr("newbyteorder"));
+    EXPECT_THAT(io_error_of([&] { read_npy(file("be.npy")); }), HasSubstr("newbyteorder"));
 }
 
 TEST_F(Npy, RejectsFileWithoutMagicString) {
     std::ofstream(file("x.npy")) << "hello, not numpy";
-    EXPECT_THAT(error_of([&] { read_npy(file("x.npy")); }), HasSubstr("is not a .npy file"));
+    EXPECT_THAT(io_error_of([&] { read_npy(file("x.npy")); }), HasSubstr("is not a .npy file"));
 }
 
 TEST_F(Npy, RejectsMalformedHeader) {
     write_raw_npy(file("m.npy"), "{'descr': '<f8', 'shape': (2, x), }", 16);
-    const std::string msg = error_of([&] { read_npy(file("m.npy")); });
+    const std::string msg = io_error_of([&] { read_npy(file("m.npy")); });
     EXPECT_THAT(msg, HasSubstr("malformed header"));
     EXPECT_THAT(msg, HasSubstr("shape is not a tuple of ints"));
 }
 
 TEST_F(Npy, WriteRejectsUnsupportedDtype) {
-    EXPECT_THAT(error_of([&] { write_npy(file("h.npy"), at::zeros({2}, at::kHalf)); }),
+    EXPECT_THAT(io_error_of([&] { write_npy(file("h.npy"), at::zeros({2}, at::kHalf)); }),
                 HasSubstr("cannot store dtype Half"));
     EXPECT_FALSE(fs::exists(file("h.npy")));
 }
 
 TEST_F(Npy, WriteIntoMissingDirectorySaysSo) {
     const std::string msg =
-        error_of([&] { write_npy(file("no_such_dir/a.npy"), at::zeros({2}, at::kFloat)); });
+        io_error_of([&] { write_npy(file("no_such_dir/a.npy"), at::zeros({2}, at::kFloat)); });
     EXPECT_THAT(msg, HasSubstr("does not exist"));
     EXPECT_THAT(msg, HasSubstr("no_such_dir"));
 }
@@ -279,7 +262,8 @@ TEST_F(Npy, ReadsFilesWrittenByNumpy) {
     EXPECT_EQ(read_npy(file("e.npy")).sizes(), (std::vector<int64_t>{0, 4}));
     expect_bitwise_equal(at::arange(3, at::kLong), read_npy(file("v2.npy")));
     EXPECT_EQ(read_npy_header(file("v2.npy")).major_version, 2);
-    EXPECT_THAT(error_of([&] { read_npy(file("fortran.npy")); }), HasSubstr("fortran_order True"));
+    EXPECT_THAT(io_error_of([&] { read_npy(file("fortran.npy")); }),
+                HasSubstr("fortran_order True"));
 }
 
 TEST_F(Npy, NumpyLoadsFilesWrittenByPita) {

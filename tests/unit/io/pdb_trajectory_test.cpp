@@ -24,9 +24,15 @@
 #include "pita/io/trajectory.h"
 #include "pita/molecule/pdb.h"
 #include "support/cli_helpers.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
+
+using testing::kPython;
+using testing::lines_of;
+using testing::read_text;
+using testing::run_python;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -38,13 +44,6 @@ class PdbTrajectory : public testing::ScratchDirTest {
   protected:
     fs::path file(const std::string& name) const { return dir_ / name; }
 };
-
-std::vector<std::string> lines_of(const fs::path& path) {
-    std::ifstream in(path);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
-}
 
 bool is_atom_record(const std::string& line) {
     return line.rfind("ATOM", 0) == 0 || line.rfind("HETATM", 0) == 0;
@@ -72,7 +71,7 @@ TEST_F(PdbTrajectory, WritesOneModelPerFrameThenEnd) {
     const at::Tensor frames = aldp_frames(3, 1);
     write_pdb_models(file("t.pdb"), atoms, frames);
 
-    const std::vector<std::string> lines = lines_of(file("t.pdb"));
+    const std::vector<std::string> lines = lines_of(read_text(file("t.pdb")));
     ASSERT_FALSE(lines.empty());
     EXPECT_EQ(lines.back(), "END");
     int64_t model = -1;
@@ -106,10 +105,10 @@ TEST_F(PdbTrajectory, KeepsTheAtomColumnsOfTheSourcePdbAndReadsBackInPita) {
     // Serial, name, residue, chain and residue number (columns 7-26) and element (77-78) as
     // OpenMM wrote them; only the record name (ATOM for all) may differ.
     std::vector<std::string> source;
-    for (const std::string& line : lines_of(kAldp))
+    for (const std::string& line : lines_of(read_text(kAldp)))
         if (is_atom_record(line)) source.push_back(line);
     std::vector<std::string> written;
-    for (const std::string& line : lines_of(file("t.pdb")))
+    for (const std::string& line : lines_of(read_text(file("t.pdb"))))
         if (is_atom_record(line)) written.push_back(line);
     ASSERT_EQ(source.size(), 22u);
     ASSERT_EQ(written.size(), 44u);
@@ -187,10 +186,6 @@ TEST_F(PdbTrajectory, AnUnwritablePathIsAnIoError) {
     }
 }
 
-// mdtraj is what the issue names as the reader; the system Python's, when installed
-// (python3-mdtraj, scripts/install-deps.sh).
-constexpr const char* kPython = "/usr/bin/python3";
-
 bool have_mdtraj() {
     static const bool available = [] {
         if (!fs::exists(kPython)) return false;
@@ -198,14 +193,6 @@ bool have_mdtraj() {
                0;
     }();
     return available;
-}
-
-int run_python(const fs::path& script, std::string& log) {
-    std::FILE* pipe = popen(fmt::format("{} '{}' 2>&1", kPython, script.string()).c_str(), "r");
-    if (pipe == nullptr) return -1;
-    char buf[512];
-    while (std::fgets(buf, sizeof buf, pipe) != nullptr) log += buf;
-    return pclose(pipe);
 }
 
 TEST_F(PdbTrajectory, MdtrajReadsTheDcdAndTheModelsAsWritten) {

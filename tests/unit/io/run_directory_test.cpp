@@ -18,9 +18,12 @@
 
 #include "pita/core/error.h"
 #include "pita/io/atomic_file.h"
+#include "support/text_helpers.h"
 
 // Outside namespace pita, so the fixture can be called RunDirectory like the class under test.
 namespace {
+
+using pita::testing::io_error_of;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -48,16 +51,6 @@ class RunDirectory : public ::testing::Test {
 
     fs::path dir_;
 };
-
-std::string io_error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const pita::IoError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected pita::IoError";
-    return "";
-}
 
 nlohmann::json read_json(const std::string& path) {
     std::ifstream in(path);

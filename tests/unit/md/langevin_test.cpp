@@ -10,6 +10,7 @@
 
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/core/units.h"
 #include "pita/energy/isotropic_gaussian.h"
 #ifdef PITA_WITH_OPENMM
 #include "pita/molecule/molecule.h"
@@ -18,8 +19,6 @@
 
 namespace pita {
 namespace {
-
-constexpr double kR = 8.314462618e-3;  // kJ/(mol·K)
 
 TEST(LangevinMiddle, HarmonicWellSamplesTheBoltzmannVariances) {
     // E = |x|²/(2·0.002) kJ/mol: spring 500 kJ/mol/nm², so <x²> = kT·0.002 per coordinate.
@@ -32,7 +31,7 @@ TEST(LangevinMiddle, HarmonicWellSamplesTheBoltzmannVariances) {
     o.friction = 5;
     const LangevinMiddle md(well, masses, o);
     at::Generator gen = make_generator(5);
-    const double expected = kR * 300 * variance;
+    const double expected = kMolarGasConstant * 300 * variance;
     MdState s = md.start(std::sqrt(expected) * at::randn({256, 4, 3}, gen, at::kDouble), gen);
     md.run(s, 300, gen);
     at::Tensor x2 = at::zeros({4}, at::kDouble);

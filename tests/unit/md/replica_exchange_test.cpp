@@ -11,18 +11,17 @@
 
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/core/units.h"
 #include "pita/md/langevin.h"
 
 namespace pita {
 namespace {
 
-constexpr double kR = 8.314462618e-3;  // kJ/(mol·K)
-
 TEST(ReplicaExchange, AcceptsWithTheMetropolisRatioAndMovesWholeConfigurations) {
     const int64_t chains = 20000;
     ReplicaExchange rex({300.0, 400.0}, chains);
     // Cold copies at U = 0, hot copies at U = u: the swap's log ratio is (β_c − β_h)(0 − u).
-    const double d_beta = 1.0 / (kR * 300.0) - 1.0 / (kR * 400.0);
+    const double d_beta = 1.0 / (kMolarGasConstant * 300.0) - 1.0 / (kMolarGasConstant * 400.0);
     const double u = 1.0 / d_beta;  // acceptance exp(−1)
     MdState s;
     s.temperature = rex.replica_temperatures();

@@ -15,6 +15,7 @@
 
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/model/backbone_factory.h"
 #include "pita/model/energy_model.h"
 #include "pita/model/rotary.h"
 #include "pita/model/score_model.h"
@@ -23,25 +24,21 @@
 namespace pita {
 namespace {
 
+using testing::max_abs;
+
 using ::testing::HasSubstr;
 
-constexpr int64_t kN = 5;
+constexpr int64_t kDitParticles = 5;
 
 /// A small network for the behavioural tests (head_dim 8, two blocks).
 DitOptions small_options() {
     DitOptions o;
-    o.n_particles = kN;
+    o.n_particles = kDitParticles;
     o.hidden = 32;
     o.cond_dim = 16;
     o.n_blocks = 2;
     o.n_heads = 4;
     return o;
-}
-
-int64_t count_parameters(const Backbone& net) {
-    int64_t count = 0;
-    for (const auto& [name, p] : net.named_parameters()) count += p.numel();
-    return count;
 }
 
 /// Adds N(0, noise²) to every parameter (float64): the zero-initialised adaLN and output layers
@@ -61,22 +58,20 @@ std::unique_ptr<Dit> random_dit(uint64_t seed, DitOptions o = small_options()) {
     return net;
 }
 
-struct Inputs {
+struct DitInputs {
     at::Tensor c_noise, y, beta;
 };
 
-Inputs random_inputs(int64_t batch, uint64_t seed, int64_t n = kN) {
+DitInputs dit_inputs(int64_t batch, uint64_t seed, int64_t n = kDitParticles) {
     at::Generator gen = make_generator(seed);
     return {0.5 * at::randn({batch}, gen, at::kDouble),
             1.5 * at::randn({batch, n, 3}, gen, at::kDouble),
             at::rand({batch}, gen, at::kDouble) + 0.5};
 }
 
-double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
-
 /// Spec §3.4 written out plainly from the named parameters (no folding of scales, torchtune's
 /// pair-stacking RoPE, explicit modulate), as an independent check of the fused forward.
-at::Tensor plain_forward(const Dit& net, const Inputs& in) {
+at::Tensor plain_forward(const Dit& net, const DitInputs& in) {
     const DitOptions& o = net.options();
     std::map<std::string, at::Tensor> p;
     for (const auto& [name, t] : net.named_parameters()) p[name] = t;
@@ -217,7 +212,7 @@ TEST(Dit, FreshNetworkOutputsExactlyZeroSoThePreconditionedModelsAreGaussian) {
             EXPECT_GT(max_abs(p), 0.0) << name;  // LibTorch's default (Kaiming-uniform) draw
         }
     }
-    const Inputs in = random_inputs(4, 1);
+    const DitInputs in = dit_inputs(4, 1);
     const at::Tensor out = net->forward(in.c_noise, in.y, in.beta);
     EXPECT_EQ(out.sizes(), in.y.sizes());
     EXPECT_EQ(max_abs(out), 0.0);
@@ -234,7 +229,7 @@ TEST(Dit, FusedForwardMatchesAPlainImplementationOfTheSpec) {
         DitOptions o = small_options();
         o.condition_on_temperature = temperature;
         const auto net = random_dit(2, o);
-        const Inputs in = random_inputs(3, 3);
+        const DitInputs in = dit_inputs(3, 3);
         const at::Tensor out = net->forward(in.c_noise, in.y, in.beta);
         const at::Tensor expected = plain_forward(*net, in);
         ASSERT_GT(max_abs(expected), 0.1) << "temperature=" << temperature;
@@ -246,14 +241,14 @@ TEST(Dit, FusedForwardMatchesAPlainImplementationOfTheSpec) {
 TEST(Dit, OutputIsNotMeanFree) {
     // By design (spec §3.4): no projection; mean-free noise and samples are relied on instead.
     const auto net = random_dit(4);
-    const Inputs in = random_inputs(3, 5);
+    const DitInputs in = dit_inputs(3, 5);
     const at::Tensor out = net->forward(in.c_noise, in.y, in.beta);
     EXPECT_GT(max_abs(out.mean(1)), 1e-3);
 }
 
 TEST(Dit, Float32MatchesFloat64) {
     const auto net = random_dit(6);
-    const Inputs in = random_inputs(4, 7);
+    const DitInputs in = dit_inputs(4, 7);
     const auto net32 = net->clone();
     net32->to(c10::Device(c10::kCPU), at::kFloat);
     const at::Tensor out64 = net->forward(in.c_noise, in.y, in.beta);
@@ -266,7 +261,7 @@ TEST(Dit, Float32MatchesFloat64) {
 
 TEST(Dit, BatchRowsAreIndependent) {
     const auto net = random_dit(8);
-    const Inputs in = random_inputs(6, 9);
+    const DitInputs in = dit_inputs(6, 9);
     const at::Tensor batched = net->forward(in.c_noise, in.y, in.beta);
     for (int64_t r = 0; r < 6; ++r) {
         const at::Tensor single = net->forward(in.c_noise.slice(0, r, r + 1),
@@ -277,7 +272,7 @@ TEST(Dit, BatchRowsAreIndependent) {
 
 TEST(Dit, EvalModeIsDeterministicAndTrainModeAppliesDropout) {
     const auto net = random_dit(10);
-    const Inputs in = random_inputs(4, 11);
+    const DitInputs in = dit_inputs(4, 11);
     const at::Tensor eval1 = net->forward(in.c_noise, in.y, in.beta);
     EXPECT_TRUE(at::equal(eval1, net->forward(in.c_noise, in.y, in.beta)));
 
@@ -304,7 +299,7 @@ TEST(Dit, TrainModeDropoutKeepsTheMeanOutput) {
     // nonlinear). A wrong keep probability or scale moves the mean by O(1).
     at::manual_seed(34);  // dropout draws from the global generator
     const auto net = random_dit(35);
-    const Inputs in = random_inputs(2, 36);
+    const DitInputs in = dit_inputs(2, 36);
     const at::Tensor eval = net->forward(in.c_noise, in.y, in.beta);
     net->train(true);
     // Rows are independent and every element draws its own mask, so one call on the input
@@ -312,13 +307,13 @@ TEST(Dit, TrainModeDropoutKeepsTheMeanOutput) {
     const int64_t draws = 200;
     const at::Tensor out = net->forward(in.c_noise.repeat({draws}), in.y.repeat({draws, 1, 1}),
                                         in.beta.repeat({draws}));
-    const at::Tensor mean = out.detach().view({draws, 2, kN, 3}).mean(0);
+    const at::Tensor mean = out.detach().view({draws, 2, kDitParticles, 3}).mean(0);
     const double deviation = max_abs(mean - eval) / max_abs(eval);
     EXPECT_LT(deviation, 0.05) << "(stochastic, seed 34)";
 }
 
 TEST(Dit, OutputDependsOnBetaOnlyWhenTemperatureConditioned) {
-    const Inputs in = random_inputs(3, 13);
+    const DitInputs in = dit_inputs(3, 13);
     const at::Tensor other_beta = in.beta + 0.7;
     const auto both = random_dit(14);
     EXPECT_GT(max_abs(both->forward(in.c_noise, in.y, in.beta) -
@@ -346,7 +341,7 @@ TEST(Dit, PermutingParticlesDoesNotPermuteTheOutputByDesign) {
     // The particle index is the RoPE position (spec §3.4, §9 item 20): the network sees atom
     // identity through order, so it is deliberately not permutation-equivariant.
     const auto net = random_dit(17);
-    const Inputs in = random_inputs(4, 18);
+    const DitInputs in = dit_inputs(4, 18);
     const at::Tensor perm = at::tensor({2, 0, 4, 1, 3}, at::kLong);
     const at::Tensor out = net->forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_perm = net->forward(in.c_noise, in.y.index_select(1, perm), in.beta);
@@ -358,8 +353,8 @@ TEST(Dit, EnergyModelOnADitHasSecondOrderParameterGradients) {
     EnergyModel energy(random_dit(19));
     energy.backbone().train(false);
     at::Generator gen = make_generator(20);
-    const at::Tensor x = at::randn({3, kN, 3}, gen, at::kDouble);
-    const at::Tensor target = at::randn({3, kN, 3}, gen, at::kDouble);
+    const at::Tensor x = at::randn({3, kDitParticles, 3}, gen, at::kDouble);
+    const at::Tensor target = at::randn({3, kDitParticles, 3}, gen, at::kDouble);
     const at::Tensor h = at::tensor({0.01, 0.5, 4.0}, at::kDouble);
     const at::Tensor beta = at::tensor({1.0, 0.8, 0.6}, at::kDouble);
     auto loss = [&] { return (energy.denoise(x, h, beta, true) - target).pow(2).mean(); };
@@ -401,7 +396,7 @@ TEST(Dit, EnergyModelDerivativeInHMatchesFiniteDifferences) {
     // ∂U/∂h flows through c_noise = ln(h)/8 and the sinusoidal time embedding.
     EnergyModel energy(random_dit(32));
     at::Generator gen = make_generator(33);
-    const at::Tensor x = at::randn({3, kN, 3}, gen, at::kDouble);
+    const at::Tensor x = at::randn({3, kDitParticles, 3}, gen, at::kDouble);
     const at::Tensor h = at::tensor({0.02, 0.7, 9.0}, at::kDouble);
     const at::Tensor beta = at::tensor({1.0, 0.8, 0.6}, at::kDouble);
     const EnergyModelOutputs o = energy.evaluate(x, h, beta, EnergyWant::DEnergyDh, false);
@@ -427,7 +422,7 @@ TEST(Dit, CloneGivesEqualValuesAndIndependentParameters) {
     }
     net->train(false);
     copy->train(false);
-    const Inputs in = random_inputs(2, 22);
+    const DitInputs in = dit_inputs(2, 22);
     const at::Tensor out = net->forward(in.c_noise, in.y, in.beta);
     EXPECT_TRUE(at::equal(copy->forward(in.c_noise, in.y, in.beta), out));
     perturb(*copy, 23);
@@ -438,7 +433,7 @@ TEST(Dit, CloneGivesEqualValuesAndIndependentParameters) {
 TEST(Dit, FirstCallInInferenceModeDoesNotBreakLaterTraining) {
     // The RoPE/frequency tables are cached on first use; they must not become inference tensors.
     const auto net = random_dit(24);
-    const Inputs in = random_inputs(2, 25);
+    const DitInputs in = dit_inputs(2, 25);
     at::Tensor out_inference;
     {
         c10::InferenceMode inference;
@@ -456,7 +451,7 @@ TEST(Dit, ConfigReportsTheResolvedOptions) {
     const nlohmann::json c = net.config();
     EXPECT_EQ(net.name(), "dit");
     EXPECT_EQ(c.at("type"), "dit");
-    EXPECT_EQ(c.at("n_particles"), kN);
+    EXPECT_EQ(c.at("n_particles"), kDitParticles);
     EXPECT_EQ(c.at("hidden"), 32);
     EXPECT_EQ(c.at("cond_dim"), 16);
     EXPECT_EQ(c.at("n_blocks"), 2);
@@ -490,7 +485,7 @@ TEST(Dit, RejectsBadOptionsNamingEveryProblem) {
 
 TEST(Dit, RejectsBadInputs) {
     const auto net = random_dit(26);
-    const Inputs in = random_inputs(2, 27);
+    const DitInputs in = dit_inputs(2, 27);
     EXPECT_THAT(
         testing::error_message([&] { net->forward(in.c_noise, in.y.slice(1, 0, 4), in.beta); }),
         HasSubstr("got shape [2, 4, 3]; expected [batch, 5, 3]"));
@@ -523,11 +518,11 @@ TEST(Dit, AtomEmbeddingAddsOneVectorPerParticleAndKeepsTheReferenceWeights) {
         EXPECT_TRUE(at::equal(b.at(name), p)) << name;
     }
     ASSERT_EQ(b.count("atom_embed"), 1u);
-    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kN, with.hidden}));
+    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kDitParticles, with.hidden}));
     EXPECT_TRUE(embedded.config().value("atom_embedding", false));
     EXPECT_FALSE(plain.config().value("atom_embedding", true));
     // Still exactly zero when fresh (adaLN-Zero): the preconditioned models start Gaussian.
-    const Inputs in = random_inputs(3, 32);
+    const DitInputs in = dit_inputs(3, 32);
     EXPECT_EQ(max_abs(embedded.forward(in.c_noise.to(at::kFloat), in.y.to(at::kFloat),
                                        in.beta.to(at::kFloat))),
               0.0);
@@ -541,8 +536,8 @@ TEST(Dit, AtomEmbeddingTellsParticlesAtOnePointApart) {
     with.atom_embedding = true;
     const auto plain = random_dit(33);
     const auto embedded = random_dit(33, with);
-    Inputs in = random_inputs(2, 34);
-    in.y = in.y.narrow(1, 0, 1).expand({2, kN, 3}).contiguous();
+    DitInputs in = dit_inputs(2, 34);
+    in.y = in.y.narrow(1, 0, 1).expand({2, kDitParticles, 3}).contiguous();
     const at::Tensor out_plain = plain->forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_embedded = embedded->forward(in.c_noise, in.y, in.beta);
     ASSERT_GT(max_abs(out_plain), 1e-3);  // not a vacuous check
@@ -557,7 +552,7 @@ TEST(DitGpu, CudaForwardAndGradientMatchCpu) {
     const auto net = random_dit(28);
     const auto gpu = net->clone();
     gpu->to(c10::Device(c10::kCUDA), at::kDouble);
-    const Inputs in = random_inputs(4, 29);
+    const DitInputs in = dit_inputs(4, 29);
     const at::Tensor y = in.y.clone().requires_grad_(true);
     const at::Tensor y_gpu = in.y.to(at::kCUDA).requires_grad_(true);
     const at::Tensor out = net->forward(in.c_noise, y, in.beta);

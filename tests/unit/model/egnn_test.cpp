@@ -17,13 +17,15 @@
 namespace pita {
 namespace {
 
+using testing::max_abs;
+
 using ::testing::HasSubstr;
 
-constexpr int64_t kN = 13;
+constexpr int64_t kEgnnParticles = 13;
 
 EgnnOptions lj13_options() {
     EgnnOptions o;
-    o.n_particles = kN;
+    o.n_particles = kEgnnParticles;
     return o;
 }
 
@@ -40,20 +42,19 @@ Egnn random_egnn(uint64_t seed, EgnnOptions o = lj13_options()) {
     return net;
 }
 
-struct Inputs {
+struct EgnnInputs {
     at::Tensor c_noise, y, beta;
 };
 
-Inputs random_inputs(int64_t batch, uint64_t seed) {
+EgnnInputs egnn_inputs(int64_t batch, uint64_t seed) {
     at::Generator gen = make_generator(seed);
-    return {at::randn({batch}, gen, at::kDouble), 1.5 * at::randn({batch, kN, 3}, gen, at::kDouble),
+    return {at::randn({batch}, gen, at::kDouble),
+            1.5 * at::randn({batch, kEgnnParticles, 3}, gen, at::kDouble),
             at::rand({batch}, gen, at::kDouble) + 0.5};
 }
 
-double max_abs(const at::Tensor& t) { return t.abs().max().item<double>(); }
-
 /// A random proper rotation (det +1) from the QR decomposition of a Gaussian matrix.
-at::Tensor random_rotation(uint64_t seed) {
+at::Tensor random_proper_rotation(uint64_t seed) {
     at::Generator gen = make_generator(seed);
     auto [q, r] = at::linalg_qr(at::randn({3, 3}, gen, at::kDouble));
     q = q * at::sign(at::diagonal(r)).unsqueeze(0);
@@ -101,8 +102,8 @@ TEST(Egnn, LastCoordinateLayerHasNoBiasAndATinyXavierInit) {
 
 TEST(Egnn, RotatingTheInputRotatesTheOutputInFloat64) {
     const Egnn net = random_egnn(1);
-    const Inputs in = random_inputs(4, 2);
-    const at::Tensor rot = random_rotation(3);
+    const EgnnInputs in = egnn_inputs(4, 2);
+    const at::Tensor rot = random_proper_rotation(3);
     ASSERT_NEAR(at::det(rot).item<double>(), 1.0, 1e-12);
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_rot = net.forward(in.c_noise, at::matmul(in.y, rot.t()), in.beta);
@@ -112,7 +113,7 @@ TEST(Egnn, RotatingTheInputRotatesTheOutputInFloat64) {
 
 TEST(Egnn, TranslatingTheInputLeavesTheOutputUnchanged) {
     const Egnn net = random_egnn(4);
-    const Inputs in = random_inputs(4, 5);
+    const EgnnInputs in = egnn_inputs(4, 5);
     const at::Tensor shift = at::tensor({3.0, -7.0, 0.5}, at::kDouble).view({1, 1, 3});
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_shifted = net.forward(in.c_noise, in.y + shift, in.beta);
@@ -123,9 +124,9 @@ TEST(Egnn, PermutingParticlesPermutesTheOutput) {
     // Holds only because every node gets the same (c_noise, β); the reference's scrambled node
     // features (spec §9.3) break it.
     const Egnn net = random_egnn(6);
-    const Inputs in = random_inputs(4, 7);
+    const EgnnInputs in = egnn_inputs(4, 7);
     at::Generator gen = make_generator(8);
-    const at::Tensor perm = at::randperm(kN, gen, at::kLong);
+    const at::Tensor perm = at::randperm(kEgnnParticles, gen, at::kLong);
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_perm = net.forward(in.c_noise, in.y.index_select(1, perm), in.beta);
     EXPECT_LT(max_abs(out_perm - out.index_select(1, perm)), 1e-10 * max_abs(out));
@@ -133,15 +134,15 @@ TEST(Egnn, PermutingParticlesPermutesTheOutput) {
 
 TEST(Egnn, OutputIsMeanFreeOverParticles) {
     const Egnn net = random_egnn(9);
-    const Inputs in = random_inputs(4, 10);
+    const EgnnInputs in = egnn_inputs(4, 10);
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     EXPECT_EQ(out.sizes(), in.y.sizes());
     EXPECT_EQ(out.scalar_type(), at::kDouble);
-    EXPECT_LT(max_abs(out.sum(1)), 1e-12 * kN * max_abs(out));
+    EXPECT_LT(max_abs(out.sum(1)), 1e-12 * kEgnnParticles * max_abs(out));
 }
 
 TEST(Egnn, OutputDependsOnlyOnEnabledConditions) {
-    const Inputs in = random_inputs(2, 11);
+    const EgnnInputs in = egnn_inputs(2, 11);
     const at::Tensor other = in.c_noise + 1.0;
     const Egnn both = random_egnn(12);
     EXPECT_GT(max_abs(both.forward(in.c_noise, in.y, in.beta) - both.forward(other, in.y, in.beta)),
@@ -168,7 +169,7 @@ TEST(Egnn, OutputDependsOnlyOnEnabledConditions) {
 
 TEST(Egnn, CloneGivesIdenticalOutputsAndIndependentParameters) {
     const Egnn net = random_egnn(15);
-    const Inputs in = random_inputs(3, 16);
+    const EgnnInputs in = egnn_inputs(3, 16);
     const auto copy = net.clone();
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     EXPECT_TRUE(at::equal(copy->forward(in.c_noise, in.y, in.beta), out));
@@ -189,7 +190,7 @@ TEST(Egnn, CloneGivesIdenticalOutputsAndIndependentParameters) {
 }
 
 // The energy-distillation loss differentiates ∇_y⟨F, y⟩ again with respect to the parameters.
-at::Tensor double_backward_loss(const Egnn& net, const Inputs& in) {
+at::Tensor double_backward_loss(const Egnn& net, const EgnnInputs& in) {
     const at::Tensor y = in.y.clone().requires_grad_(true);
     const at::Tensor inner = (net.forward(in.c_noise, y, in.beta) * y).sum();
     const at::Tensor g = torch::autograd::grad({inner}, {y}, {}, true, /*create_graph=*/true)[0];
@@ -198,7 +199,7 @@ at::Tensor double_backward_loss(const Egnn& net, const Inputs& in) {
 
 TEST(Egnn, DoubleBackwardMatchesFiniteDifferencesOnOneParameter) {
     const Egnn net = random_egnn(17);
-    const Inputs in = random_inputs(2, 18);
+    const EgnnInputs in = egnn_inputs(2, 18);
     NamedTensors params = net.named_parameters();
     std::vector<at::Tensor> tensors;
     for (const auto& [name, p] : params) tensors.push_back(p);
@@ -248,7 +249,7 @@ TEST(Egnn, DoubleBackwardMatchesFiniteDifferencesOnOneParameter) {
 
 TEST(Egnn, Float32ForwardMatchesFloat64) {
     const Egnn net = random_egnn(19);
-    const Inputs in = random_inputs(4, 20);
+    const EgnnInputs in = egnn_inputs(4, 20);
     const auto net32 = net.clone();
     net32->to(c10::Device(c10::kCPU), at::kFloat);
     const at::Tensor out64 = net.forward(in.c_noise, in.y, in.beta);
@@ -260,7 +261,7 @@ TEST(Egnn, Float32ForwardMatchesFloat64) {
 
 TEST(Egnn, BatchOfEightMatchesEightBatchesOfOne) {
     const Egnn net = random_egnn(21);
-    const Inputs in = random_inputs(8, 22);
+    const EgnnInputs in = egnn_inputs(8, 22);
     const at::Tensor batched = net.forward(in.c_noise, in.y, in.beta);
     for (int64_t b = 0; b < 8; ++b) {
         const at::Tensor single = net.forward(in.c_noise.slice(0, b, b + 1),
@@ -273,7 +274,7 @@ TEST(Egnn, FreshNetworkIsNearlyZero) {
     // Xavier gain 0.001 on the last coordinate layer: the initial output is tiny but not zero.
     Egnn net(lj13_options());
     net.to(c10::Device(c10::kCPU), at::kDouble);
-    const Inputs in = random_inputs(2, 23);
+    const EgnnInputs in = egnn_inputs(2, 23);
     const double m = max_abs(net.forward(in.c_noise, in.y, in.beta));
     EXPECT_GT(m, 0.0);
     EXPECT_LT(m, 0.5);
@@ -291,7 +292,7 @@ TEST(Egnn, TrainModeAndConfig) {
     EXPECT_EQ(c.at("attention"), true);
     EXPECT_EQ(c.at("tanh"), true);
     EXPECT_EQ(c.at("coords_range"), 15.0);
-    EXPECT_EQ(c.at("n_particles"), kN);
+    EXPECT_EQ(c.at("n_particles"), kEgnnParticles);
     EXPECT_EQ(net.name(), "egnn");
 }
 
@@ -303,8 +304,8 @@ TEST(Egnn, WithoutTanhOrAttentionStillEquivariant) {
     const Egnn net = random_egnn(24, o);
     for (const auto& [name, p] : net.named_parameters())
         EXPECT_EQ(name.find("att_mlp"), std::string::npos);
-    const Inputs in = random_inputs(3, 25);
-    const at::Tensor rot = random_rotation(26);
+    const EgnnInputs in = egnn_inputs(3, 25);
+    const at::Tensor rot = random_proper_rotation(26);
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     const at::Tensor out_rot = net.forward(in.c_noise, at::matmul(in.y, rot.t()), in.beta);
     EXPECT_LT(max_abs(out_rot - at::matmul(out, rot.t())), 1e-10 * max_abs(out));
@@ -326,23 +327,23 @@ TEST(Egnn, AtomEmbeddingKeepsE3EquivarianceButTellsParticlesApart) {
         EXPECT_TRUE(at::equal(b.at(name), p)) << name;
     }
     ASSERT_EQ(b.count("atom_embed"), 1u);
-    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kN, 32}));
+    EXPECT_EQ(b.at("atom_embed").sizes(), (at::IntArrayRef{kEgnnParticles, 32}));
     EXPECT_TRUE(embedded_fresh.config().value("atom_embedding", false));
 
     const Egnn net = random_egnn(42, with);
-    const Inputs in = random_inputs(4, 43);
+    const EgnnInputs in = egnn_inputs(4, 43);
     const at::Tensor out = net.forward(in.c_noise, in.y, in.beta);
     ASSERT_GT(max_abs(out), 0.1);
     // Rotations (proper and improper: the mirror image too) and translations act as before ...
     for (const double sign : {1.0, -1.0}) {
-        const at::Tensor rot = sign * random_rotation(44);
+        const at::Tensor rot = sign * random_proper_rotation(44);
         const at::Tensor out_rot = net.forward(in.c_noise, at::matmul(in.y, rot.t()), in.beta);
         EXPECT_LT(max_abs(out_rot - at::matmul(out, rot.t())), 1e-10 * max_abs(out)) << sign;
     }
     const at::Tensor shift = at::tensor({3.0, -7.0, 0.5}, at::kDouble).view({1, 1, 3});
     EXPECT_LT(max_abs(net.forward(in.c_noise, in.y + shift, in.beta) - out), 1e-10 * max_abs(out));
     // ... but particles are no longer interchangeable.
-    const at::Tensor perm = at::roll(at::arange(kN, at::kLong), 1);
+    const at::Tensor perm = at::roll(at::arange(kEgnnParticles, at::kLong), 1);
     const at::Tensor out_perm = net.forward(in.c_noise, in.y.index_select(1, perm), in.beta);
     EXPECT_GT(max_abs(out_perm - out.index_select(1, perm)), 1e-3 * max_abs(out));
 }
@@ -356,7 +357,7 @@ TEST(Egnn, RejectsBadOptionsAndShapes) {
     EXPECT_THAT(testing::error_message([&] { Egnn bad(o); }), HasSubstr("coords_range > 0"));
 
     const Egnn net = random_egnn(27);
-    const Inputs in = random_inputs(2, 28);
+    const EgnnInputs in = egnn_inputs(2, 28);
     EXPECT_THAT(
         testing::error_message([&] { net.forward(in.c_noise, in.y.slice(1, 0, 12), in.beta); }),
         HasSubstr("got shape [2, 12, 3]; expected [batch, 13, 3]"));

@@ -26,7 +26,7 @@ class ZeroBackbone final : public Backbone {
     nlohmann::json config() const override { return {{"type", "zero"}}; }
 };
 
-at::Tensor random_x(int64_t batch, uint64_t seed) {
+at::Tensor random_batch(int64_t batch, uint64_t seed) {
     at::Generator gen = make_generator(seed);
     return at::randn({batch, 4, 3}, gen, at::kDouble);
 }
@@ -38,7 +38,7 @@ at::Tensor noise_levels(int64_t batch) {
 TEST(PreconditionedModels, ZeroBackboneGivesTheGaussianIdentities) {
     ScoreModel score(std::make_unique<ZeroBackbone>());
     EnergyModel energy(std::make_unique<ZeroBackbone>());
-    const at::Tensor x = random_x(8, 1);
+    const at::Tensor x = random_batch(8, 1);
     const at::Tensor h = noise_levels(8);
     const at::Tensor beta = at::ones({8}, at::kDouble);
     const at::Tensor h3 = h.view({-1, 1, 1});
@@ -68,7 +68,7 @@ std::unique_ptr<Mlp> random_mlp(uint64_t seed) {
 
 TEST(PreconditionedModels, EnergyDenoiserIsMinusHTimesGradientOfU) {
     EnergyModel energy(random_mlp(2));
-    const at::Tensor x = random_x(6, 3);
+    const at::Tensor x = random_batch(6, 3);
     const at::Tensor h = noise_levels(6);
     const at::Tensor beta = at::full({6}, 0.5, at::kDouble);
     const EnergyModelOutputs o = energy.evaluate(x, h, beta, EnergyWant::GradX, false);
@@ -93,7 +93,7 @@ TEST(PreconditionedModels, SigmaDataScalesTheGaussianIdentities) {
     const double v = sd * sd;
     ScoreModel score(std::make_unique<ZeroBackbone>(), sd);
     EnergyModel energy(std::make_unique<ZeroBackbone>(), sd);
-    const at::Tensor x = random_x(8, 11);
+    const at::Tensor x = random_batch(8, 11);
     const at::Tensor h = noise_levels(8);
     const at::Tensor beta = at::ones({8}, at::kDouble);
     const at::Tensor h3 = h.view({-1, 1, 1});
@@ -112,7 +112,7 @@ TEST(PreconditionedModels, EnergyDenoiserIsTheEdmFormOfTheGradientField) {
         auto mlp = random_mlp(21);
         const Mlp& f = *mlp;
         EnergyModel energy(std::move(mlp), sd);
-        const at::Tensor x = random_x(6, 12);
+        const at::Tensor x = random_batch(6, 12);
         const at::Tensor h = noise_levels(6);
         const at::Tensor beta = at::ones({6}, at::kDouble);
         const double v = sd * sd;
@@ -129,7 +129,7 @@ TEST(PreconditionedModels, EnergyDenoiserIsTheEdmFormOfTheGradientField) {
 
 TEST(PreconditionedModels, DerivativeOfEnergyInHMatchesFiniteDifferences) {
     EnergyModel energy(random_mlp(4));
-    const at::Tensor x = random_x(6, 5);
+    const at::Tensor x = random_batch(6, 5);
     const at::Tensor h = noise_levels(6);
     const at::Tensor beta = at::ones({6}, at::kDouble);
     const EnergyModelOutputs o = energy.evaluate(x, h, beta, EnergyWant::DEnergyDh, false);
@@ -142,8 +142,8 @@ TEST(PreconditionedModels, DerivativeOfEnergyInHMatchesFiniteDifferences) {
 TEST(PreconditionedModels, SecondOrderParameterGradientMatchesFiniteDifferences) {
     // Energy-distillation-style loss: |D_E(x) − target|², which needs ∂/∂θ of ∇_x U.
     EnergyModel energy(random_mlp(6));
-    const at::Tensor x = random_x(5, 7);
-    const at::Tensor target = random_x(5, 8);
+    const at::Tensor x = random_batch(5, 7);
+    const at::Tensor target = random_batch(5, 8);
     const at::Tensor h = noise_levels(5);
     const at::Tensor beta = at::ones({5}, at::kDouble);
     auto loss = [&] { return (energy.denoise(x, h, beta, true) - target).pow(2).mean(); };
@@ -175,7 +175,7 @@ TEST(PreconditionedModels, SecondOrderParameterGradientMatchesFiniteDifferences)
 TEST(Mlp, CloneHasEqualOutputsAndIndependentParameters) {
     auto mlp = random_mlp(9);
     auto copy = mlp->clone();
-    const at::Tensor y = random_x(3, 10);
+    const at::Tensor y = random_batch(3, 10);
     const at::Tensor c = at::zeros({3}, at::kDouble);
     const at::Tensor b = at::ones({3}, at::kDouble);
     EXPECT_TRUE(at::equal(mlp->forward(c, y, b), copy->forward(c, y, b)));

@@ -26,20 +26,13 @@
 #include "pita/molecule/openmm_reference.h"
 #include "pita/molecule/pdb.h"
 #include "support/molecule_helpers.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
 
-std::string source_path(const std::string& relative) {
-    return std::string(PITA_SOURCE_DIR) + "/" + relative;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using testing::read_text;
+using testing::source_path;
 
 /// Replaces `from` by `to` in the line of `xml` that holds `marker`.
 std::string edit_line(std::string xml, const std::string& marker, const std::string& from,

@@ -26,13 +26,13 @@
 #include "pita/molecule/force_field.h"
 #include "pita/molecule/openmm_energy.h"
 #include "pita/targets/energy_factory.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
 
-std::string source_path(const std::string& relative) {
-    return std::string(PITA_SOURCE_DIR) + "/" + relative;
-}
+using testing::read_text;
+using testing::source_path;
 
 MoleculeParams aldp_params() {
     MoleculeParams p;
@@ -57,13 +57,6 @@ class ScratchFile {
   private:
     std::filesystem::path path_;
 };
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 at::Tensor noisy_aldp(const Molecule& mol, int64_t batch, double noise, uint64_t seed) {
     at::Generator gen = make_generator(seed);

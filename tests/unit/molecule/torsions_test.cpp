@@ -17,15 +17,14 @@
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "pita/molecule/pdb.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
 
-constexpr double kPiValue = 3.141592653589793;
+using testing::source_path;
 
-std::string source_path(const std::string& relative) {
-    return std::string(PITA_SOURCE_DIR) + "/" + relative;
-}
+constexpr double kPiValue = 3.141592653589793;
 
 std::vector<std::string> names_of(const std::vector<Torsion>& ts) {
     std::vector<std::string> out;

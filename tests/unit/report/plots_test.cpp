@@ -16,19 +16,16 @@
 #include "pita/report/run_contents.h"
 #include "pita/report/svg.h"
 #include "support/cli_helpers.h"
+#include "support/text_helpers.h"
 
 namespace {
+
+using pita::testing::count_of;
 
 using ::testing::HasSubstr;
 using ::testing::Not;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-int count_of(const std::string& text, const std::string& what) {
-    int n = 0;
-    for (std::size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    return n;
-}
 
 /// The d="..." attributes of every <path class="series"> in `svg`.
 std::vector<std::string> series_paths(const std::string& svg) {

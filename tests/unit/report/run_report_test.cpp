@@ -15,7 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNotANumber = std::numeric_limits<double>::quiet_NaN();
 
 pita::RunContents minimal_run() {
     pita::RunContents run;
@@ -61,11 +61,12 @@ TEST(RunReport, NonFiniteMetricsAndSamplesRenderAsTextNotAsFailures) {
     rung.source = "annealed";
     pita::SetValues v;
     v.samples = 3;
-    v.reduced_energies = {kNaN, 1.0, 2.0};
-    v.pair_distances = {kNaN, kNaN};
+    v.reduced_energies = {kNotANumber, 1.0, 2.0};
+    v.pair_distances = {kNotANumber, kNotANumber};
     rung.samples = v;
     rung.diagnostics.names = {"step", "ess", "log_weight_variance", "resampled"};
-    rung.diagnostics.columns = {{0, 1, 2}, {10, kNaN, 8}, {kNaN, 0.1, 0.2}, {1, 0, 1}};
+    rung.diagnostics.columns = {
+        {0, 1, 2}, {10, kNotANumber, 8}, {kNotANumber, 0.1, 0.2}, {1, 0, 1}};
     run.rungs.push_back(rung);
     std::string html;
     ASSERT_NO_THROW(html = pita::render_run_report(run));

@@ -38,7 +38,7 @@ std::vector<double> t_grid() {
     return ts;
 }
 
-std::string finish_message(const Config& cfg) {
+std::string schedule_finish_message(const Config& cfg) {
     try {
         cfg.finish();
     } catch (const ConfigError& e) {
@@ -302,14 +302,14 @@ TEST(NoiseSchedule, FactoryBuildsGeometricAndRejectsElucidatingOnlyKeys) {
     }
     const Config cfg = Config::from_string("schedule: {type: geometric, sigma_min: 0.05, rho: 7}");
     make_noise_schedule(cfg.root().child("schedule"));
-    EXPECT_THAT(finish_message(cfg), HasSubstr("schedule.rho: unknown key"));
+    EXPECT_THAT(schedule_finish_message(cfg), HasSubstr("schedule.rho: unknown key"));
 }
 
 TEST(NoiseSchedule, FactoryReportsEveryBadValueAtOnce) {
     const Config cfg = Config::from_string(
         "schedule: {type: elucidating, sigma_min: -0.1, sigma_max: 0, rho: -7, p_std: 0}");
     EXPECT_NO_THROW(make_noise_schedule(cfg.root().child("schedule")));
-    const std::string msg = finish_message(cfg);
+    const std::string msg = schedule_finish_message(cfg);
     EXPECT_THAT(msg, HasSubstr("4 problems"));
     EXPECT_THAT(
         msg,
@@ -325,21 +325,21 @@ TEST(NoiseSchedule, FactoryRequiresSigmaMinAboveItAndBelowSigmaMax) {
     {
         const Config cfg = Config::from_string("schedule: {type: elucidating}");
         make_noise_schedule(cfg.root().child("schedule"));
-        EXPECT_THAT(finish_message(cfg),
+        EXPECT_THAT(schedule_finish_message(cfg),
                     HasSubstr("schedule.sigma_min: missing: expected a finite number > 0. Every "
                               "experiment sets it"));
     }
     {
         const Config cfg = Config::from_string("schedule: {sigma_min: 0.5, sigma_max: 0.1}");
         make_noise_schedule(cfg.root().child("schedule"));
-        EXPECT_THAT(finish_message(cfg),
+        EXPECT_THAT(schedule_finish_message(cfg),
                     HasSubstr("schedule.sigma_max: out of range: got 0.1; expected a number > "
                               "sigma_min = 0.5."));
     }
     {
         const Config cfg = Config::from_string("schedule: {type: geometrik, sigma_min: 0.05}");
         make_noise_schedule(cfg.root().child("schedule"));
-        EXPECT_THAT(finish_message(cfg), HasSubstr("Did you mean 'geometric'?"));
+        EXPECT_THAT(schedule_finish_message(cfg), HasSubstr("Did you mean 'geometric'?"));
     }
 }
 

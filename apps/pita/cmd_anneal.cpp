@@ -136,6 +136,8 @@ int run_anneal(const CommonArgs& args) {
                           summary["correction"]["unique_ancestors"].get<int64_t>(),
                           summary["correction"]["lineages"].get<int64_t>())
             : std::string());
+    if (const std::string w = genealogy_warning(summary); !w.empty())
+        fmt::print(stderr, "warning: {}\n", w);
     fmt::print(
         "annealed {} samples to T = {:g}: <E> = {:.3f}; {} target-energy evaluations "
         "(correction {}, relaxation {}); outputs in {}/\n",

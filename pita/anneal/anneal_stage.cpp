@@ -210,6 +210,19 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     return out;
 }
 
+std::string genealogy_warning(const nlohmann::json& summary) {
+    const int64_t n = summary.value("samples", int64_t{0});
+    const bool corrected = summary.contains("correction");
+    const nlohmann::json& from = corrected ? summary["correction"] : summary["sde"];
+    const int64_t lineages = from.value("lineages", n);
+    if (n <= 0 || 10 * lineages >= n) return "";
+    return fmt::format(
+        "only {} of the {} prior draws have descendants {}: the samples are copies of a few "
+        "SDE trajectories (the SMC weights degenerated; per step in anneal/diagnostics.csv, "
+        "column lineages). Their metrics describe those few trajectories.",
+        lineages, n, corrected ? "after the end correction" : "after the SDE");
+}
+
 void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats) {
     write_file_atomically(path, [&](std::ostream& os) {
         // The last two columns are empty unless the target has chirality centres (annealer.h).

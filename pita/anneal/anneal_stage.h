@@ -98,4 +98,9 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
 /// ancestors (written atomically).
 void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealStepStats>& stats);
 
+/// A warning when an anneal_stage summary's samples descend from fewer than a tenth of the prior's
+/// draws (after the end correction when there was one): they are then copies of a few
+/// trajectories, whatever each step's ESS said. "" when the genealogy is healthy.
+std::string genealogy_warning(const nlohmann::json& summary);
+
 }  // namespace pita

@@ -430,6 +430,8 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
                                          ? fmt::format(", end correction ESS {:.0f}",
                                                        r.summary["correction"]["ess"].get<double>())
                                          : std::string()));
+        if (const std::string w = genealogy_warning(r.summary); !w.empty())
+            observer.warning(fmt::format("T = {:g}: {}", t_to, w));
     }
 
     // ---- metrics ---------------------------------------------------------------------------

@@ -103,5 +103,24 @@ TEST(AnnealStage, SigmaMinEndsTheSdeGridThere) {
                  ConfigError);
 }
 
+// The warning reads the lineages after the end correction when there was one, and stays quiet
+// from a tenth of the population up.
+TEST(AnnealStage, GenealogyWarningNamesTheSurvivingLineages) {
+    nlohmann::json summary = {{"samples", 256}, {"sde", {{"lineages", 26}}}};
+    EXPECT_EQ(genealogy_warning(summary), "");
+    summary["sde"]["lineages"] = 3;
+    EXPECT_NE(genealogy_warning(summary).find("only 3 of the 256 prior draws have descendants "
+                                              "after the SDE"),
+              std::string::npos)
+        << genealogy_warning(summary);
+    summary["sde"]["lineages"] = 200;
+    summary["correction"] = {{"lineages", 1}};
+    EXPECT_NE(genealogy_warning(summary).find("only 1 of the 256 prior draws have descendants "
+                                              "after the end correction"),
+              std::string::npos);
+    summary["correction"]["lineages"] = 26;
+    EXPECT_EQ(genealogy_warning(summary), "");
+}
+
 }  // namespace
 }  // namespace pita

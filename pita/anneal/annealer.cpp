@@ -55,6 +55,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     const auto f64 = tensor_options.dtype(at::kDouble);
     at::Tensor log_w = at::zeros({n}, f64);
     at::Tensor origin = at::arange(n, at::TensorOptions(at::kLong));
+    int64_t lineages = n;  // distinct entries of origin; only a resampling changes them
 
     AnnealResult result;
     result.stats.reserve(static_cast<std::size_t>(o.steps));
@@ -91,7 +92,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         st.step = k;
         st.t = t;
         st.unique_ancestors = n;
-        st.lineages = count_unique(origin);
+        st.lineages = lineages;
         if (o.probe) {
             st.probe_score = static_cast<double>(probed_score) / static_cast<double>(n);
             st.probe_energy = static_cast<double>(probed_energy) / static_cast<double>(n);
@@ -114,7 +115,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
             st.resampled = true;
             st.unique_ancestors = count_unique(idx);
             origin = origin.index_select(0, idx.to(origin.device()));
-            st.lineages = count_unique(origin);
+            lineages = st.lineages = count_unique(origin);
             ++result.resampling_events;
         }
         result.stats.push_back(st);

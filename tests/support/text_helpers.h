@@ -9,6 +9,7 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include <fmt/format.h>
@@ -65,14 +66,15 @@ inline int count_of(const std::string& text, const std::string& what) {
     return n;
 }
 
-/// The message of the IoError that f throws; a test failure when it throws none.
-inline std::string io_error_of(const std::function<void()>& f) {
+/// The message of the error of type E that f throws; a test failure when it throws none.
+template <typename E>
+std::string error_of(const std::function<void()>& f) {
     try {
         f();
-    } catch (const IoError& e) {
+    } catch (const E& e) {
         return e.what();
     }
-    ADD_FAILURE() << "expected pita::IoError";
+    ADD_FAILURE() << "expected an exception of type " << typeid(E).name();
     return "";
 }
 

@@ -23,7 +23,7 @@
 namespace pita {
 namespace {
 
-using testing::io_error_of;
+using testing::error_of;
 using testing::kPython;
 using testing::run_python;
 
@@ -80,11 +80,7 @@ void write_raw_npy(const std::string& path, const std::string& dict, size_t data
 }
 
 bool have_numpy() {
-    static const bool available = [] {
-        if (!fs::exists(kPython)) return false;
-        return std::system(fmt::format("{} -c 'import numpy' >/dev/null 2>&1", kPython).c_str()) ==
-               0;
-    }();
+    static const bool available = testing::python_can_import("numpy");
     return available;
 }
 
@@ -165,7 +161,7 @@ TEST_F(Npy, LeavesNoTemporaryFileBehind) {
 
 TEST_F(Npy, MissingFileMessageNamesPathAndCause) {
     const std::string path = file("nope.npy");
-    const std::string msg = io_error_of([&] { read_npy(path); });
+    const std::string msg = error_of<IoError>([&] { read_npy(path); });
     EXPECT_THAT(msg, HasSubstr("[npy] cannot open '" + path + "': No such file or directory"));
     EXPECT_THAT(msg, HasSubstr("Check the path"));
 }
@@ -173,7 +169,7 @@ TEST_F(Npy, MissingFileMessageNamesPathAndCause) {
 TEST_F(Npy, TruncatedFileReportsExpectedAndActualBytes) {
     write_npy(file("a.npy"), at::ones({2, 3}, at::kDouble));
     fs::resize_file(file("a.npy"), fs::file_size(file("a.npy")) - 8);
-    const std::string msg = io_error_of([&] { read_npy(file("a.npy")); });
+    const std::string msg = error_of<IoError>([&] { read_npy(file("a.npy")); });
     EXPECT_THAT(msg, HasSubstr("expected 48 bytes got 40"));
     EXPECT_THAT(msg, HasSubstr("truncated"));
 }
@@ -181,53 +177,54 @@ TEST_F(Npy, TruncatedFileReportsExpectedAndActualBytes) {
 TEST_F(Npy, FileTruncatedInsideItsHeaderSaysSo) {
     write_npy(file("a.npy"), at::ones({2, 3}, at::kDouble));
     fs::resize_file(file("a.npy"), 20);
-    EXPECT_THAT(io_error_of([&] { read_npy(file("a.npy")); }),
+    EXPECT_THAT(error_of<IoError>([&] { read_npy(file("a.npy")); }),
                 HasSubstr("truncated inside its header: expected 118 header bytes got 10"));
 }
 
 TEST_F(Npy, RejectsTrailingBytesAfterData) {
     write_raw_npy(file("a.npy"), "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", 17);
-    EXPECT_THAT(io_error_of([&] { read_npy(file("a.npy")); }),
+    EXPECT_THAT(error_of<IoError>([&] { read_npy(file("a.npy")); }),
                 HasSubstr("expected 16 bytes got 17"));
 }
 
 TEST_F(Npy, RejectsFortranOrderNamingWhatWasFound) {
     write_raw_npy(file("f.npy"), "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3), }", 48);
-    const std::string msg = io_error_of([&] { read_npy(file("f.npy")); });
+    const std::string msg = error_of<IoError>([&] { read_npy(file("f.npy")); });
     EXPECT_THAT(msg, HasSubstr("got fortran_order True; expected False"));
     EXPECT_TRUE(read_npy_header(file("f.npy")).fortran_order);
 }
 
 TEST_F(Npy, RejectsUnsupportedDtypeNamingIt) {
     write_raw_npy(file("c.npy"), "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }", 16);
-    const std::string msg = io_error_of([&] { read_npy(file("c.npy")); });
+    const std::string msg = error_of<IoError>([&] { read_npy(file("c.npy")); });
     EXPECT_THAT(msg, HasSubstr("got '<c16'"));
     EXPECT_THAT(msg, HasSubstr("expected '<f4', '<f8'"));
     write_raw_npy(file("be.npy"), "{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", 8);
-    EXPECT_THAT(io_error_of([&] { read_npy(file("be.npy")); }), HasSubstr("newbyteorder"));
+    EXPECT_THAT(error_of<IoError>([&] { read_npy(file("be.npy")); }), HasSubstr("newbyteorder"));
 }
 
 TEST_F(Npy, RejectsFileWithoutMagicString) {
     std::ofstream(file("x.npy")) << "hello, not numpy";
-    EXPECT_THAT(io_error_of([&] { read_npy(file("x.npy")); }), HasSubstr("is not a .npy file"));
+    EXPECT_THAT(error_of<IoError>([&] { read_npy(file("x.npy")); }),
+                HasSubstr("is not a .npy file"));
 }
 
 TEST_F(Npy, RejectsMalformedHeader) {
     write_raw_npy(file("m.npy"), "{'descr': '<f8', 'shape': (2, x), }", 16);
-    const std::string msg = io_error_of([&] { read_npy(file("m.npy")); });
+    const std::string msg = error_of<IoError>([&] { read_npy(file("m.npy")); });
     EXPECT_THAT(msg, HasSubstr("malformed header"));
     EXPECT_THAT(msg, HasSubstr("shape is not a tuple of ints"));
 }
 
 TEST_F(Npy, WriteRejectsUnsupportedDtype) {
-    EXPECT_THAT(io_error_of([&] { write_npy(file("h.npy"), at::zeros({2}, at::kHalf)); }),
+    EXPECT_THAT(error_of<IoError>([&] { write_npy(file("h.npy"), at::zeros({2}, at::kHalf)); }),
                 HasSubstr("cannot store dtype Half"));
     EXPECT_FALSE(fs::exists(file("h.npy")));
 }
 
 TEST_F(Npy, WriteIntoMissingDirectorySaysSo) {
-    const std::string msg =
-        io_error_of([&] { write_npy(file("no_such_dir/a.npy"), at::zeros({2}, at::kFloat)); });
+    const std::string msg = error_of<IoError>(
+        [&] { write_npy(file("no_such_dir/a.npy"), at::zeros({2}, at::kFloat)); });
     EXPECT_THAT(msg, HasSubstr("does not exist"));
     EXPECT_THAT(msg, HasSubstr("no_such_dir"));
 }
@@ -262,7 +259,7 @@ TEST_F(Npy, ReadsFilesWrittenByNumpy) {
     EXPECT_EQ(read_npy(file("e.npy")).sizes(), (std::vector<int64_t>{0, 4}));
     expect_bitwise_equal(at::arange(3, at::kLong), read_npy(file("v2.npy")));
     EXPECT_EQ(read_npy_header(file("v2.npy")).major_version, 2);
-    EXPECT_THAT(io_error_of([&] { read_npy(file("fortran.npy")); }),
+    EXPECT_THAT(error_of<IoError>([&] { read_npy(file("fortran.npy")); }),
                 HasSubstr("fortran_order True"));
 }
 

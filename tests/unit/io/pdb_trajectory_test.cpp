@@ -29,6 +29,7 @@
 namespace pita {
 namespace {
 
+using testing::error_of;
 using testing::kPython;
 using testing::lines_of;
 using testing::read_text;
@@ -54,16 +55,6 @@ at::Tensor aldp_frames(int64_t n_frames, uint64_t seed) {
     at::Generator gen = make_generator(seed);
     const at::Tensor start = read_pdb_positions(kAldp);
     return start.unsqueeze(0) + 0.05 * at::randn({n_frames, start.size(0), 3}, gen, at::kDouble);
-}
-
-std::string config_error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected pita::ConfigError";
-    return "";
 }
 
 TEST_F(PdbTrajectory, WritesOneModelPerFrameThenEnd) {
@@ -138,13 +129,14 @@ TEST_F(PdbTrajectory, RefusesCoordinatesOutsideThePdbField) {
     write_pdb_models(file("ok.pdb"), atoms, frames);
 
     frames[1][5][2] = 1000.0;  // 10000 Å
-    std::string msg = config_error_of([&] { write_pdb_models(file("t.pdb"), atoms, frames); });
+    std::string msg =
+        error_of<ConfigError>([&] { write_pdb_models(file("t.pdb"), atoms, frames); });
     EXPECT_THAT(msg, HasSubstr("got coordinate 10000 Angstrom (frame 1, atom 5 'O', axis z)"));
     EXPECT_THAT(msg, HasSubstr("expected -999.999 to 9999.999 Angstrom"));
     EXPECT_THAT(msg, HasSubstr("Write a DCD"));
     frames[1][5][2] = 0.0;
     frames[0][6][0] = -100.0;  // -1000 Å needs 9 characters too
-    msg = config_error_of([&] { write_pdb_models(file("t.pdb"), atoms, frames); });
+    msg = error_of<ConfigError>([&] { write_pdb_models(file("t.pdb"), atoms, frames); });
     EXPECT_THAT(msg, HasSubstr("(frame 0, atom 6 'N', axis x)"));
     EXPECT_FALSE(fs::exists(file("t.pdb")));
 }
@@ -153,25 +145,27 @@ TEST_F(PdbTrajectory, RefusesNonFiniteCoordinatesAndMismatchedAtoms) {
     const std::vector<PdbAtom> atoms = read_pdb_atoms(kAldp);
     at::Tensor frames = aldp_frames(2, 4);
     frames[1][3][1] = std::numeric_limits<double>::quiet_NaN();
-    EXPECT_THAT(config_error_of([&] { write_pdb_models(file("t.pdb"), atoms, frames); }),
+    EXPECT_THAT(error_of<ConfigError>([&] { write_pdb_models(file("t.pdb"), atoms, frames); }),
                 HasSubstr("[pdb] frames: got non-finite coordinates (1 in all, the first at "
                           "frame 1, atom 3"));
-    EXPECT_THAT(config_error_of([&] {
+    EXPECT_THAT(error_of<ConfigError>([&] {
                     write_pdb_models(file("t.pdb"), atoms, at::zeros({1, 21, 3}, at::kDouble));
                 }),
                 HasSubstr("got 21 atoms per frame; expected 22"));
-    EXPECT_THAT(config_error_of([&] { write_pdb_models(file("t.pdb"), {}, aldp_frames(1, 5)); }),
-                HasSubstr("atoms: got 0"));
+    EXPECT_THAT(
+        error_of<ConfigError>([&] { write_pdb_models(file("t.pdb"), {}, aldp_frames(1, 5)); }),
+        HasSubstr("atoms: got 0"));
     std::vector<PdbAtom> long_name = atoms;
     long_name[4].name = "CXYZW";
-    EXPECT_THAT(config_error_of([&] { write_pdb_models(file("t.pdb"), long_name, frames[0]); }),
-                HasSubstr("atom 4: got name 'CXYZW'"));
+    EXPECT_THAT(
+        error_of<ConfigError>([&] { write_pdb_models(file("t.pdb"), long_name, frames[0]); }),
+        HasSubstr("atom 4: got name 'CXYZW'"));
     EXPECT_FALSE(fs::exists(file("t.pdb")));
 }
 
 TEST_F(PdbTrajectory, RefusesMoreModelsThanTheModelField) {
     const std::vector<PdbAtom> one(1, read_pdb_atoms(kAldp)[0]);
-    EXPECT_THAT(config_error_of([&] {
+    EXPECT_THAT(error_of<ConfigError>([&] {
                     write_pdb_models(file("t.pdb"), one, at::zeros({10000, 1, 3}, at::kFloat));
                 }),
                 HasSubstr("got 10000; expected at most 9999 models"));
@@ -187,11 +181,7 @@ TEST_F(PdbTrajectory, AnUnwritablePathIsAnIoError) {
 }
 
 bool have_mdtraj() {
-    static const bool available = [] {
-        if (!fs::exists(kPython)) return false;
-        return std::system(fmt::format("{} -c 'import mdtraj' >/dev/null 2>&1", kPython).c_str()) ==
-               0;
-    }();
+    static const bool available = testing::python_can_import("mdtraj");
     return available;
 }
 

@@ -23,7 +23,7 @@
 // Outside namespace pita, so the fixture can be called RunDirectory like the class under test.
 namespace {
 
-using pita::testing::io_error_of;
+using pita::testing::error_of;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -82,22 +82,23 @@ TEST_F(RunDirectory, CreatesMissingParentsAndJoinsPaths) {
 // Issue 12, finding 6: one owner per output directory.
 TEST_F(RunDirectory, IsHeldByOneOwnerAtATime) {
     const auto run = pita::RunDirectory::create(file("run"));
-    const std::string msg =
-        io_error_of([&] { pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume); });
+    const std::string msg = error_of<pita::IoError>(
+        [&] { pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume); });
     EXPECT_THAT(msg, HasSubstr("is in use by another pita process (PID " +
                                std::to_string(::getpid()) + ")"));
 }
 
 TEST_F(RunDirectory, AFreshRunRefusesADirectoryThatHoldsFilesAndNamesResume) {
     { pita::RunDirectory::create(file("run")).write_run_json({{"seed", 1}}); }
-    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("run")); });
+    const std::string msg =
+        error_of<pita::IoError>([&] { pita::RunDirectory::create(file("run")); });
     EXPECT_THAT(msg, HasSubstr("already holds 1 entry (run.json)"));
     EXPECT_THAT(msg, HasSubstr("--resume " + file("run")));
     EXPECT_NO_THROW(pita::RunDirectory::open(file("run"), pita::RunDirectoryMode::Resume));
 }
 
 TEST_F(RunDirectory, ResumeNeedsAnExistingDirectory) {
-    EXPECT_THAT(io_error_of([&] {
+    EXPECT_THAT(error_of<pita::IoError>([&] {
                     pita::RunDirectory::open(file("none"), pita::RunDirectoryMode::Resume);
                 }),
                 HasSubstr("no such directory"));
@@ -151,17 +152,18 @@ TEST_F(RunDirectory, ReadsJsonBackAndNamesAMissingOrTruncatedFile) {
     fs::create_directories(dir_);
     pita::write_json(file("m.json"), {{"a", 1}, {"b", {1, 2}}});
     EXPECT_EQ(pita::read_json(file("m.json")), (nlohmann::json{{"a", 1}, {"b", {1, 2}}}));
-    EXPECT_THAT(io_error_of([&] { pita::read_json(file("none.json")); }),
+    EXPECT_THAT(error_of<pita::IoError>([&] { pita::read_json(file("none.json")); }),
                 HasSubstr("[io] cannot read '" + file("none.json") + "'"));
     std::ofstream(file("cut.json")) << "{\"a\": ";
-    EXPECT_THAT(io_error_of([&] { pita::read_json(file("cut.json")); }),
+    EXPECT_THAT(error_of<pita::IoError>([&] { pita::read_json(file("cut.json")); }),
                 HasSubstr("is not valid JSON"));
 }
 
 TEST_F(RunDirectory, RejectsPathThatIsAFile) {
     fs::create_directories(dir_);
     std::ofstream(file("taken")) << "x";
-    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken")); });
+    const std::string msg =
+        error_of<pita::IoError>([&] { pita::RunDirectory::create(file("taken")); });
     EXPECT_THAT(msg, HasSubstr("[run] cannot use '" + file("taken") + "'"));
     EXPECT_THAT(msg, HasSubstr("is not a directory"));
 }
@@ -169,7 +171,8 @@ TEST_F(RunDirectory, RejectsPathThatIsAFile) {
 TEST_F(RunDirectory, RejectsDirectoryBelowAFile) {
     fs::create_directories(dir_);
     std::ofstream(file("taken")) << "x";
-    const std::string msg = io_error_of([&] { pita::RunDirectory::create(file("taken/run")); });
+    const std::string msg =
+        error_of<pita::IoError>([&] { pita::RunDirectory::create(file("taken/run")); });
     EXPECT_THAT(msg, HasSubstr("cannot create run directory"));
 }
 
@@ -202,14 +205,15 @@ TEST_F(RunDirectory, FailingWriterKeepsOldFileAndLeavesNoTmp) {
 
 TEST_F(RunDirectory, AtomicWriteIntoMissingDirectoryNamesIt) {
     const std::string msg =
-        io_error_of([&] { pita::write_text_atomically(file("missing/x.json"), "{}"); });
+        error_of<pita::IoError>([&] { pita::write_text_atomically(file("missing/x.json"), "{}"); });
     EXPECT_THAT(msg, HasSubstr("[io] cannot write '" + file("missing/x.json") + "'"));
     EXPECT_THAT(msg, HasSubstr("directory '" + file("missing") + "' does not exist"));
 }
 
 TEST_F(RunDirectory, AtomicWriteOverADirectoryFailsAndLeavesNoTmp) {
     fs::create_directories(dir_ / "sub");
-    const std::string msg = io_error_of([&] { pita::write_text_atomically(file("sub"), "x"); });
+    const std::string msg =
+        error_of<pita::IoError>([&] { pita::write_text_atomically(file("sub"), "x"); });
     EXPECT_THAT(msg, HasSubstr("Is a directory"));
     EXPECT_TRUE(stray_files("sub").empty());
 }

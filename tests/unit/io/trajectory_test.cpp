@@ -22,11 +22,13 @@
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "support/cli_helpers.h"
+#include "support/text_helpers.h"
 
 namespace pita {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using ::testing::HasSubstr;
 
 constexpr int64_t kHeaderEnd = 92;                          // 4 + 84 + 4
@@ -71,17 +73,6 @@ at::Tensor frames_of(const std::vector<char>& bytes, int64_t n_frames, int64_t n
 at::Tensor some_frames(int64_t n_frames, int64_t n_atoms, at::ScalarType dtype, uint64_t seed) {
     at::Generator gen = make_generator(seed);
     return at::randn({n_frames, n_atoms, 3}, gen, at::TensorOptions().dtype(dtype));
-}
-
-template <typename E>
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const E& e) {
-        return e.what();
-    }
-    ADD_FAILURE() << "expected the error type to be thrown";
-    return "";
 }
 
 TEST_F(Dcd, WritesTheCharmmHeaderTitleAndAtomCount) {

@@ -28,6 +28,7 @@
 #include "pita/io/npy.h"
 #include "pita/io/run_directory.h"
 #include "pita/io/sample_set.h"
+#include "pita/pipeline/chirality_fix.h"
 #include "pita/pipeline/memory_plan.h"
 #include "pita/pipeline/relaxation_setup.h"
 #include "pita/train/trained_models.h"
@@ -50,9 +51,10 @@ int run_anneal(const CommonArgs& args) {
                                            "temperature to anneal to (> 0).",
                                            t_target));
     AnnealStageOptions o = read_anneal_stage_options(a);
-    // Keys of a run's anneal section that only the progressive loop uses (its buffers, its
-    // chirality fix): accepted and ignored, so a run's config can be passed as it is.
-    for (const char* run_only : {"energy_mask_threshold", "fix_mirrored"}) a.ignore(run_only);
+    const bool fix_mirrored = a.get_bool("fix_mirrored", false);
+    // A key of a run's anneal section that only the progressive loop uses (its buffers):
+    // accepted and ignored, so a run's config can be passed as it is.
+    a.ignore("energy_mask_threshold");
     // The target, schedule and networks come from the checkpoint's record, so the config of the
     // run that wrote it (`pita run CONFIG` or `pita train CONFIG`) can be passed as it is.
     for (const char* taken_from_checkpoint :
@@ -69,6 +71,10 @@ int run_anneal(const CommonArgs& args) {
     const NoiseSchedule& schedule = trained.schedule;
     const nlohmann::json& record = trained.record;
     setup_relaxation(*energy, o);
+    const std::vector<ChiralCentre> centres = chiral_centres_of(*energy);
+    PITA_CHECK(!fix_mirrored || !centres.empty(),
+               "[anneal] fix_mirrored: the target has no chirality centres (only molecule targets "
+               "with a tetrahedral centre have); remove the key.");
     const ReplayBuffer& newest = trained.newest_buffer();
     const double t_from = newest.temperature();
     check_anneal_temperatures(t_from, t_target);
@@ -113,6 +119,7 @@ int run_anneal(const CommonArgs& args) {
                      [&](int64_t step, int64_t, const AnnealStepStats& s) {
                          bar.update(step, fmt::format("t {:.3f} ESS {:.0f}", s.t, s.ess));
                      });
+    check_and_fix_chirality(r, centres, fix_mirrored);
     const nlohmann::json& summary = r.summary;
     bar.finish(fmt::format("{} resamplings", summary["sde"]["resampling_events"].get<int64_t>()));
     std::filesystem::create_directories(dir.path("anneal"));
@@ -136,6 +143,15 @@ int run_anneal(const CommonArgs& args) {
                           summary["correction"]["unique_ancestors"].get<int64_t>(),
                           summary["correction"]["lineages"].get<int64_t>())
             : std::string());
+    if (summary.contains("chirality")) {
+        const nlohmann::json& c = summary["chirality"];
+        fmt::print(
+            "chirality: {} L, {} mirrored, {} mixed{}\n", c["before_fix"]["l_form"].get<int64_t>(),
+            c["before_fix"]["mirrored"].get<int64_t>(), c["before_fix"]["mixed"].get<int64_t>(),
+            fix_mirrored ? fmt::format("; {} mirrored back (anneal.fix_mirrored)",
+                                       c["mirrored_back"].get<int64_t>())
+                         : std::string());
+    }
     if (const std::string w = genealogy_warning(summary); !w.empty())
         fmt::print(stderr, "warning: {}\n", w);
     fmt::print(

@@ -70,6 +70,14 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
     const ConfigNode train = root.child("train");
     const TrainerOptions options = read_trainer_options(train, schedule);
     const TrainingSchedule steps = read_training_schedule(train, TrainingStages::One);
+    // A warm start: the networks (and EMAs) of an earlier run's checkpoint, trained on with this
+    // config's losses and data from step 0 (on --resume, the run's own checkpoint has them).
+    const std::string init_from = train.get_string("init_from", "");
+    if (!init_from.empty() && !std::filesystem::is_regular_file(init_from))
+        train.error("init_from", fmt::format("file not found: got '{}'; expected the "
+                                             "train/checkpoint.pt of an earlier `pita train` or "
+                                             "`pita run` with the same model section.",
+                                             init_from));
     const int64_t total_steps = steps.first_steps;
     std::unique_ptr<Backbone> backbone =
         make_backbone(model, energy->n_particles(), energy->spatial_dim(), settings.seed);
@@ -136,6 +144,10 @@ int run_train(const CommonArgs& args, const std::string& resume_dir) {
         load_checkpoint(checkpoint_path, trainer, buffers, gen);
         record["resumed_at_step"] = trainer.steps();
     } else {
+        if (!init_from.empty()) {
+            load_network_weights(init_from, trainer, cfg.resolved()["model"]);
+            std::cout << fmt::format("[pita train] networks and EMAs from {}\n", init_from);
+        }
         const at::Tensor samples = read_npy(samples_path);
         buffers.push_back(make_buffer(*energy, samples, temperature, beta, max_rows,
                                       fmt::format("dataset:{}:T={:g}", samples_path, temperature),

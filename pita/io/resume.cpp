@@ -10,6 +10,22 @@
 
 namespace pita {
 
+namespace {
+
+/// Keys that pita resolves now and older run records lack, each with the value that does what
+/// the older version did: a run started before the key existed resumes as long as the key keeps
+/// that value. A new config key whose default changes nothing belongs here.
+const nlohmann::json& keys_added_later() {
+    static const nlohmann::json added = {
+        {"/train/losses/energy_consistency", 0.0},  // session 11
+        {"/train/losses/consistency_group", 8},
+        {"/train/init_from", ""},
+    };
+    return added;
+}
+
+}  // namespace
+
 /// Dotted keys whose values differ between two resolved configs.
 std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::json& b,
                                       const std::function<bool(const std::string&)>& may_change) {
@@ -23,8 +39,12 @@ std::vector<std::string> changed_keys(const nlohmann::json& a, const nlohmann::j
     for (const auto& [k, v] : fa.items())
         if (!fb.contains(k) || fb[k] != v)
             if (!may_change(dotted(k))) out.push_back(dotted(k));
-    for (const auto& [k, v] : fb.items())
-        if (!fa.contains(k) && !may_change(dotted(k))) out.push_back(dotted(k));
+    const nlohmann::json& added = keys_added_later();
+    for (const auto& [k, v] : fb.items()) {
+        if (fa.contains(k) || may_change(dotted(k))) continue;
+        if (added.contains(k) && added[k] == v) continue;  // absent before, and still a no-op
+        out.push_back(dotted(k));
+    }
     return out;
 }
 

@@ -545,8 +545,8 @@ std::string training_section(const RunContents& run) {
         p.y.label = "loss";
         bool positive = true;
         std::size_t colour = 0;
-        for (const char* name :
-             {"total", "score", "energy_score", "energy_matching", "target_score"}) {
+        for (const char* name : {"total", "score", "energy_score", "energy_matching",
+                                 "target_score", "energy_consistency"}) {
             const std::vector<double>* col = l.column(name);
             if (col == nullptr) continue;
             LineSeries series{name, {}, {}, series_colour(colour++), LineStyle::Solid};

@@ -84,6 +84,33 @@ nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer,
     }
 }
 
+nlohmann::json load_network_weights(const std::string& path, Trainer& trainer,
+                                    const nlohmann::json& model_config) {
+    torch::serialize::InputArchive archive = open_archive(path);
+    nlohmann::json record;
+    try {
+        record = read_record(archive);
+    } catch (const nlohmann::json::exception& e) {
+        throw IoError(fmt::format("[checkpoint] '{}' has a damaged record: {}.", path, e.what()));
+    }
+    const nlohmann::json saved_model =
+        record.contains("config") ? record["config"].value("model", nlohmann::json()) : nullptr;
+    PITA_CHECK(saved_model == model_config,
+               "[train] init_from {}: its networks were built with the model section {}, this "
+               "run's is {}. Start from a checkpoint of the same model section, or train from "
+               "scratch.",
+               path, saved_model.dump(), model_config.dump());
+    try {
+        trainer.load_weights(archive);
+    } catch (const c10::Error& e) {
+        throw IoError(
+            fmt::format("[checkpoint] init_from '{}': its networks do not load into "
+                        "this run's ({}). Is it a checkpoint of the same target?",
+                        path, e.what_without_backtrace()));
+    }
+    return record;
+}
+
 namespace {
 nlohmann::json restore(torch::serialize::InputArchive& archive, Trainer& trainer,
                        std::vector<ReplayBuffer>& buffers, at::Generator& gen) {

@@ -29,6 +29,13 @@ void save_checkpoint(const std::string& path, const Trainer& trainer,
 nlohmann::json load_checkpoint(const std::string& path, Trainer& trainer,
                                std::vector<ReplayBuffer>& buffers, at::Generator& gen);
 
+/// A warm start (`train.init_from`): both networks and their EMAs from the checkpoint, nothing
+/// else (a fresh optimiser, step 0, this run's own data and generator).
+/// @throws IoError when the file is missing or unreadable, ConfigError when its networks were
+///         built with another model section than `model_config` (this run's resolved `model`)
+nlohmann::json load_network_weights(const std::string& path, Trainer& trainer,
+                                    const nlohmann::json& model_config);
+
 /// The record alone (to rebuild the configuration before loading).
 nlohmann::json read_checkpoint_record(const std::string& path);
 

@@ -1,13 +1,36 @@
 #include "pita/train/losses.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
+
+#include "pita/anneal/divergence.h"
+#include "pita/core/error.h"
 
 namespace pita {
 
+at::Tensor heat_equation_residual(const at::Tensor& h, const at::Tensor& du_dh,
+                                  const at::Tensor& grad_u, const at::Tensor& score,
+                                  const at::Tensor& div_score) {
+    const at::Tensor cross = (grad_u * score).flatten(1).sum(1);
+    return h * (du_dh + 0.5 * div_score - 0.5 * cross);
+}
+
+at::Tensor within_group_variance(const at::Tensor& v, int64_t group) {
+    PITA_CHECK(group >= 1 && v.size(0) % group == 0,
+               "[train] within_group_variance: {} rows do not split into groups of {}.", v.size(0),
+               group);
+    const at::Tensor g = v.view({-1, group});
+    return (g - g.mean(1, /*keepdim=*/true)).pow(2).mean();
+}
+
+at::Tensor noise_level_groups(const at::Tensor& levels, int64_t group) {
+    return levels.repeat_interleave(group);
+}
+
 LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energy_model,
                          const LossBatch& batch, const at::Tensor& h, const at::Tensor& noise,
-                         const LossOptions& options) {
+                         const LossOptions& options, at::Generator* gen) {
     const LossWeights& w = options.weights;
     const at::Tensor h3 = h.view({-1, 1, 1});
     const at::Tensor x_t = batch.x0 + h3.sqrt() * noise;
@@ -39,10 +62,34 @@ LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energ
                                : at::zeros({}, per_row.options());
         out.total = out.total + w.target_score * out.target_score;
     }
+    EnergyModelOutputs e;
+    if (w.energy_score > 0 || w.energy_consistency > 0) {
+        e = energy_model.evaluate(
+            x_t, h, batch.beta,
+            w.energy_consistency > 0 ? EnergyWant::GradXAndDh : EnergyWant::GradX,
+            /*create_graph=*/true);
+    }
     if (w.energy_score > 0) {
-        const at::Tensor d_e = energy_model.denoise(x_t, h, batch.beta, /*create_graph=*/true);
+        const at::Tensor d_e = x_t - h3 * e.grad_x;
         out.energy_score = (lambda * squared(d_e - d_s.detach())).mean();
         out.total = out.total + w.energy_score * out.energy_score;
+    }
+    if (w.energy_consistency > 0) {
+        PITA_ASSERT(gen != nullptr, "energy_consistency needs a generator for its probe");
+        // The score and its divergence as the annealer estimates them (one Rademacher probe),
+        // detached: this term trains the energy network only.
+        const at::Tensor beta = batch.beta;
+        const VectorField score_of = [&](const at::Tensor& y) {
+            // One probe and one chunk: the rows arrive as they are, so h and β line up.
+            PITA_ASSERT(y.size(0) == h.size(0), "energy_consistency: the probe changed the rows");
+            return score_model.score(y, h, beta);
+        };
+        at::AutoGradMode grad_on(true);
+        const ValueAndDivergence sd = hutchinson_divergence(score_of, x_t.detach(), 1, *gen);
+        const at::Tensor r =
+            heat_equation_residual(h, e.du_dh, e.grad_x, sd.value.detach(), sd.divergence.detach());
+        out.energy_consistency = within_group_variance(r, options.consistency_group);
+        out.total = out.total + w.energy_consistency * out.energy_consistency;
     }
     if (w.energy_matching > 0) {
         const at::Tensor h0 = at::full_like(h, options.h_min);
@@ -62,6 +109,8 @@ std::string loss_summary(const LossTerms& t) {
     if (t.energy_matching.defined())
         s += fmt::format(" em {:.3g}", t.energy_matching.item<double>());
     if (t.target_score.defined()) s += fmt::format(" tsm {:.3g}", t.target_score.item<double>());
+    if (t.energy_consistency.defined())
+        s += fmt::format(" cons {:.3g}", t.energy_consistency.item<double>());
     return s;
 }
 
@@ -75,6 +124,7 @@ nlohmann::json terms_json(const LossTerms& t) {
     put("energy_score", t.energy_score);
     put("energy_matching", t.energy_matching);
     put("target_score", t.target_score);
+    put("energy_consistency", t.energy_consistency);
     return j;
 }
 

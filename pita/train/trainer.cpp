@@ -77,10 +77,18 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
         noise = remove_mean(noise);
         batch.x0 = remove_mean(batch.x0);
     }
-    const at::Tensor h = m.schedule.sample_training_h(batch.x0.size(0), gen, opts);
+    const LossOptions& lo = m.options.losses;
+    // energy_consistency compares rows at one noise level: draw batch/group levels instead
+    // (the same distribution per row; without the term the draws stay as they were).
+    const at::Tensor h =
+        lo.weights.energy_consistency > 0
+            ? noise_level_groups(
+                  m.schedule.sample_training_h(batch.x0.size(0) / lo.consistency_group, gen, opts),
+                  lo.consistency_group)
+            : m.schedule.sample_training_h(batch.x0.size(0), gen, opts);
 
     m.adam->zero_grad();
-    LossTerms terms = compute_losses(m.score, m.energy, batch, h, noise, m.options.losses);
+    LossTerms terms = compute_losses(m.score, m.energy, batch, h, noise, lo, &gen);
     terms.total.backward();
     // clip_grad_norm_ returns the norm before clipping; with clipping off, compute it anyway (it
     // is logged) by clipping at infinity.
@@ -99,7 +107,7 @@ LossTerms Trainer::step(const std::vector<ReplayBuffer>& buffers, at::Generator&
     m.energy_ema.update(m.energy.backbone());
     ++steps_;
     for (at::Tensor* t : {&terms.score, &terms.target_score, &terms.energy_score,
-                          &terms.energy_matching, &terms.total})
+                          &terms.energy_matching, &terms.energy_consistency, &terms.total})
         if (t->defined()) *t = t->detach();
     return terms;
 }
@@ -166,6 +174,16 @@ void Trainer::save(torch::serialize::OutputArchive& archive) const {
 }
 
 void Trainer::load(torch::serialize::InputArchive& archive) {
+    load_weights(archive);
+    c10::IValue steps;
+    archive.read("steps", steps);
+    steps_ = steps.toInt();
+    torch::serialize::InputArchive adam;
+    archive.read("adam", adam);
+    impl_->adam->load(adam);
+}
+
+void Trainer::load_weights(torch::serialize::InputArchive& archive) {
     Impl& m = *impl_;
     at::NoGradGuard no_grad;
     for (auto [key, model] :
@@ -175,16 +193,11 @@ void Trainer::load(torch::serialize::InputArchive& archive) {
         const NamedTensors saved = read_named(archive, key, params);
         for (std::size_t i = 0; i < params.size(); ++i) params[i].second.copy_(saved[i].second);
     }
-    c10::IValue updates, steps;
+    c10::IValue updates;
     archive.read("ema_updates", updates);
     const c10::List<int64_t> n = updates.toIntList();
     m.score_ema.restore(read_named(archive, "score_ema", m.score_ema.shadow()), n.get(0));
     m.energy_ema.restore(read_named(archive, "energy_ema", m.energy_ema.shadow()), n.get(1));
-    archive.read("steps", steps);
-    steps_ = steps.toInt();
-    torch::serialize::InputArchive adam;
-    archive.read("adam", adam);
-    m.adam->load(adam);
 }
 
 void Trainer::copy_ema_to(ScoreModel& score, EnergyModel& energy) const {

@@ -62,6 +62,9 @@ class Trainer {
     /// Restores what save() wrote into a trainer built from the same configuration.
     /// @throws ConfigError when the architecture differs.
     void load(torch::serialize::InputArchive& archive);
+    /// A warm start from what save() wrote: both networks and their EMAs only. The optimiser's
+    /// moments and the step count stay fresh (a new training with other losses or data).
+    void load_weights(torch::serialize::InputArchive& archive);
 
   private:
     struct Impl;

@@ -1,5 +1,7 @@
 #include "pita/train/trainer_config.h"
 
+#include <fmt/format.h>
+
 namespace pita {
 namespace {
 
@@ -34,6 +36,16 @@ TrainerOptions read_trainer_options(const ConfigNode& train, const NoiseSchedule
     lo.weights.energy_score = non_negative(l, "energy_score", lo.weights.energy_score);
     lo.weights.energy_matching = non_negative(l, "energy_matching", lo.weights.energy_matching);
     lo.weights.target_score = non_negative(l, "target_score", lo.weights.target_score);
+    lo.weights.energy_consistency =
+        non_negative(l, "energy_consistency", lo.weights.energy_consistency);
+    lo.consistency_group =
+        l.get_int("consistency_group", lo.consistency_group, Bounds::between(2, 1 << 20));
+    if (lo.weights.energy_consistency > 0 && o.batch_size % lo.consistency_group != 0)
+        l.error("consistency_group",
+                fmt::format("got {}, which does not divide train.batch_size = {}: "
+                            "energy_consistency compares rows drawn at one noise level in groups "
+                            "of this size. Choose a divisor of the batch size (e.g. 8).",
+                            lo.consistency_group, o.batch_size));
     lo.h_min = schedule.h(0.0);
     lo.score_h_threshold = schedule.h(unit_time(l, "score_t_threshold", 0.0));
     lo.tsm_h_threshold = schedule.h(unit_time(l, "target_score_t_threshold", 0.2));

@@ -18,6 +18,8 @@
 //       target_score_t_threshold: 0.2
 //       max_score_norm: 1000
 //       energy_mask: 1000
+//       energy_consistency: 0     # not in the reference: heat-equation residual of U (losses.h)
+//       consistency_group: 8      # rows per shared noise level for it; divides batch_size
 #include "pita/config/config.h"
 #include "pita/schedule/noise_schedule.h"
 #include "pita/train/trainer.h"

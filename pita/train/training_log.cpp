@@ -46,7 +46,7 @@ void truncate_after(const std::string& path, int64_t last_step) {
 
 const char* TrainingLog::header() {
     return "stage,step,temperature,total,score,energy_score,energy_matching,target_score,"
-           "grad_norm,wall_s";
+           "energy_consistency,grad_norm,wall_s";
 }
 
 TrainingLog::TrainingLog(std::string path, int64_t keep_through_step) : path_(std::move(path)) {
@@ -59,9 +59,10 @@ TrainingLog::TrainingLog(std::string path, int64_t keep_through_step) : path_(st
 }
 
 void TrainingLog::append(const TrainingLogRow& r) {
-    out_ << fmt::format("{},{},{:g},{},{},{},{},{},{:.6g},{:.3f}\n", r.stage, r.step, r.temperature,
-                        cell(r.terms.total), cell(r.terms.score), cell(r.terms.energy_score),
-                        cell(r.terms.energy_matching), cell(r.terms.target_score), r.grad_norm,
+    out_ << fmt::format("{},{},{:g},{},{},{},{},{},{},{:.6g},{:.3f}\n", r.stage, r.step,
+                        r.temperature, cell(r.terms.total), cell(r.terms.score),
+                        cell(r.terms.energy_score), cell(r.terms.energy_matching),
+                        cell(r.terms.target_score), cell(r.terms.energy_consistency), r.grad_norm,
                         r.wall_s)
          << std::flush;
     PITA_CHECK_AS(IoError, out_.good(), "[train] writing the loss log '{}' failed (disk full?).",

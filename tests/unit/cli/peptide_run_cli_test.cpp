@@ -77,6 +77,21 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
     const at::Tensor angles = pita::read_npy((dir_ / "r/T755.95/torsions.npy").string());
     EXPECT_EQ(angles.sizes(), (std::vector<int64_t>{64, 2}));
     EXPECT_EQ(low["torsion_names"], (nlohmann::json{"phi ALA2", "psi ALA2"}));
+
+    // `pita anneal` from the run's checkpoint honours anneal.fix_mirrored as `pita run` does:
+    // whatever the networks drew, no sample is left wholly inverted, and the count is recorded.
+    const std::string src = PITA_SOURCE_DIR;
+    const Outcome a = run_command(
+        std::string(PITA_BINARY) + " anneal " + src + "/configs/aldp-smoke.yaml threads=1 " +
+        "anneal.checkpoint=" + (dir_ / "r/train/stage0.pt").string() +
+        " anneal.temperature=755.95 anneal.n_samples=16 anneal.steps=10 anneal.relax_md_ps=0 " +
+        "anneal.fix_mirrored=true --out " + (dir_ / "a").string());
+    ASSERT_EQ(a.exit_code, 0) << a.output;
+    EXPECT_THAT(a.output, HasSubstr("mirrored back (anneal.fix_mirrored)"));
+    const nlohmann::json chirality = json_at(dir_ / "a/anneal.json")["chirality"];
+    EXPECT_EQ(chirality["fixed"], true);
+    EXPECT_EQ(chirality["after_fix"]["mirrored"], 0) << chirality.dump();
+    EXPECT_EQ(chirality["mirrored_back"], chirality["before_fix"]["mirrored"]) << chirality.dump();
 }
 
 TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {

@@ -114,6 +114,13 @@ TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreR
                  (dir_ / "anneal").string());
     ASSERT_EQ(a.exit_code, 0) << a.output;
     EXPECT_TRUE(fs::exists(dir_ / "anneal/T3/samples.npy"));
+    // anneal.fix_mirrored means something only for a chiral molecule: refused for LJ.
+    const Outcome mirrored = run_pita(
+        "anneal " + kSource +
+        "/configs/smoke.yaml threads=1 anneal.checkpoint=" + (run / "train/stage0.pt").string() +
+        " anneal.temperature=3 anneal.fix_mirrored=true --out " + (dir_ / "mirrored").string());
+    EXPECT_EQ(mirrored.exit_code, 2) << mirrored.output;
+    EXPECT_THAT(mirrored.output, HasSubstr("fix_mirrored: the target has no chirality centres"));
     for (const std::string change :
          {"model.coords_range=3", "model.tanh=false", "model.hidden=8"}) {
         const Outcome r = run_pita(tiny_run(change + " --resume " + run.string()));

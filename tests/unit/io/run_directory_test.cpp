@@ -18,6 +18,7 @@
 
 #include "pita/core/error.h"
 #include "pita/io/atomic_file.h"
+#include "pita/io/resume.h"
 #include "support/text_helpers.h"
 
 // Outside namespace pita, so the fixture can be called RunDirectory like the class under test.
@@ -216,6 +217,24 @@ TEST_F(RunDirectory, AtomicWriteOverADirectoryFailsAndLeavesNoTmp) {
         error_of<pita::IoError>([&] { pita::write_text_atomically(file("sub"), "x"); });
     EXPECT_THAT(msg, HasSubstr("Is a directory"));
     EXPECT_TRUE(stray_files("sub").empty());
+}
+
+TEST(ResumeConfig, KeysAddedLaterAreNoChangeOnlyAtTheirOldBehaviour) {
+    // A run recorded before train.losses.energy_consistency existed resumes while the key
+    // keeps its no-op value; switching it on, or any other key, is a change.
+    const auto never = [](const std::string&) { return false; };
+    const nlohmann::json old_record = {{"train", {{"losses", {{"score", 1.0}}}}}};
+    nlohmann::json now = old_record;
+    now["train"]["losses"]["energy_consistency"] = 0.0;
+    now["train"]["losses"]["consistency_group"] = 8;
+    EXPECT_TRUE(pita::changed_keys(old_record, now, never).empty());
+    now["train"]["losses"]["energy_consistency"] = 0.5;
+    EXPECT_EQ(pita::changed_keys(old_record, now, never),
+              std::vector<std::string>{"train.losses.energy_consistency"});
+    now["train"]["losses"]["energy_consistency"] = 0.0;
+    now["train"]["losses"]["new_key"] = 0.0;
+    EXPECT_EQ(pita::changed_keys(old_record, now, never),
+              std::vector<std::string>{"train.losses.new_key"});
 }
 
 }  // namespace

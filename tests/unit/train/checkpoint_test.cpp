@@ -117,6 +117,38 @@ TEST(Checkpoint, ResumedTrainingIsBitwiseEqualToAnUninterruptedRun) {
     fs::remove_all(dir);
 }
 
+TEST(Checkpoint, WarmStartTakesTheNetworksAndTheirEmasOnly) {
+    // train.init_from: a new training starts from an earlier run's networks and EMAs, at step 0
+    // with a fresh optimiser and its own data; a checkpoint of another model section is refused.
+    const fs::path dir = scratch("warm");
+    const nlohmann::json model = {{"backbone", "egnn"}, {"hidden", 8}};
+    TrainingRun trained;
+    trained.steps(4);
+    save_checkpoint((dir / "c.pt").string(), trained.trainer, trained.buffers, trained.gen,
+                    {{"config", {{"model", model}}}});
+    TrainingRun warm;
+    warm.buffers.pop_back();  // its own data: one buffer, which the warm start leaves alone
+    load_network_weights((dir / "c.pt").string(), warm.trainer, model);
+    EXPECT_EQ(warm.trainer.steps(), 0);
+    EXPECT_EQ(warm.buffers.size(), 1u);
+    expect_same_weights(trained.score.backbone(), warm.score.backbone());
+    expect_same_weights(trained.energy.backbone(), warm.energy.backbone());
+    TrainingRun ema_a, ema_b;
+    trained.trainer.copy_ema_to(ema_a.score, ema_a.energy);
+    warm.trainer.copy_ema_to(ema_b.score, ema_b.energy);
+    expect_same_weights(ema_a.energy.backbone(), ema_b.energy.backbone());
+    warm.steps(1);  // and it trains on
+    EXPECT_EQ(warm.trainer.steps(), 1);
+
+    TrainingRun other;
+    EXPECT_THAT(testing::error_message([&] {
+                    load_network_weights((dir / "c.pt").string(), other.trainer,
+                                         {{"backbone", "egnn"}, {"hidden", 16}});
+                }),
+                HasSubstr("model section"));
+    fs::remove_all(dir);
+}
+
 TEST(Checkpoint, RefusesAnotherArchitectureAndDamagedOrMissingFiles) {
     const fs::path dir = scratch("refuse");
     TrainingRun small(8);
@@ -224,6 +256,19 @@ TEST(TrainerConfig, ReadsTheReferenceDefaultsAndConvertsTimeThresholds) {
     const std::string msg = testing::error_message([&] { bad.finish(); });
     EXPECT_THAT(msg, HasSubstr("batch_size"));
     EXPECT_THAT(msg, HasSubstr("losses.score"));
+
+    // energy_consistency groups rows by noise level: the group must divide the batch.
+    Config grouped =
+        Config::from_string("train:\n  batch_size: 128\n  losses:\n    energy_consistency: 0.1\n");
+    EXPECT_EQ(read_trainer_options(grouped.root().child("train"), s).losses.consistency_group, 8);
+    grouped.finish();
+    Config uneven = Config::from_string(
+        "train:\n  batch_size: 100\n  losses:\n    energy_consistency: 0.1\n    "
+        "consistency_group: 8\n");
+    read_trainer_options(uneven.root().child("train"), s);
+    const std::string uneven_msg = testing::error_message([&] { uneven.finish(); });
+    EXPECT_THAT(uneven_msg, HasSubstr("losses.consistency_group"));
+    EXPECT_THAT(uneven_msg, HasSubstr("batch_size = 100"));
 }
 
 }  // namespace

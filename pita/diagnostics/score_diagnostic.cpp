@@ -1,5 +1,6 @@
 #include "pita/diagnostics/score_diagnostic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "pita/anneal/divergence.h"
 #include "pita/core/error.h"
 #include "pita/energy/energy.h"
 #include "pita/energy/noised_density.h"
@@ -14,6 +16,7 @@
 #include "pita/model/energy_model.h"
 #include "pita/model/score_model.h"
 #include "pita/molecule/molecular_graph.h"
+#include "pita/train/losses.h"
 
 namespace pita {
 namespace {
@@ -47,6 +50,7 @@ struct ErrorSums {
 struct LevelSums {
     ErrorSums score, energy, skip;
     double g0_sq = 0, g0_norm = 0, gt_sq = 0, eps_sq = 0, exact_sq = 0;
+    double rate_sum = 0, rate_sq = 0;  ///< of h·r (weight rate)
     int64_t rows = 0, local_rows = 0;
     int64_t not_l_noised = 0, not_l_score = 0, not_l_energy = 0;
 };
@@ -140,9 +144,19 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
                 at::NoGradGuard no_grad;
                 s_score = project(score.score(xt, h, bt));
             }
-            s_energy =
-                project(energy_model.evaluate(xt, h, bt, EnergyWant::GradX, false).grad_x.neg())
-                    .detach();
+            const EnergyModelOutputs e =
+                energy_model.evaluate(xt, h, bt, EnergyWant::GradXAndDh, false);
+            s_energy = project(e.grad_x.neg()).detach();
+            {
+                // The weight rate as the annealer meets it: unprojected vectors, one probe.
+                const VectorField f = [&](const at::Tensor& y) { return score.score(y, h, bt); };
+                const ValueAndDivergence vd = hutchinson_divergence(f, xt, 1, gen);
+                const at::Tensor rate =
+                    heat_equation_residual(h, e.du_dh, e.grad_x, vd.value, vd.divergence)
+                        .to(at::kDouble);
+                sums.rate_sum += rate.sum().item<double>();
+                sums.rate_sq += rate.square().sum().item<double>();
+            }
             at::Tensor s_exact;
             if (exact) {
                 const at::Tensor hh = at::scalar_tensor(sigma * sigma, at::kDouble);
@@ -185,6 +199,10 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
         level.not_l_noised = fraction(sums.not_l_noised);
         level.not_l_score = fraction(sums.not_l_score);
         level.not_l_energy = fraction(sums.not_l_energy);
+        const double rows = static_cast<double>(sums.rows);
+        const double rate_mean = sums.rate_sum / rows;
+        level.weight_rate_sd =
+            std::sqrt(std::max(0.0, sums.rate_sq / rows - rate_mean * rate_mean));
         result.levels.push_back(level);
     }
     result.energy_evaluations = target.evaluations() - before;
@@ -202,6 +220,7 @@ nlohmann::json to_json(const ScoreDiagnostic& d) {
                           {"local_norm", std::isfinite(l.local_norm) ? nlohmann::json(l.local_norm)
                                                                      : nlohmann::json()},
                           {"nonfinite_local", l.nonfinite_local},
+                          {"weight_rate_sd", l.weight_rate_sd},
                           {"not_l_form", std::isfinite(l.not_l_noised)
                                              ? nlohmann::json{{"noised", l.not_l_noised},
                                                               {"score_network", l.not_l_score},
@@ -224,17 +243,17 @@ std::string format_score_diagnostic(const ScoreDiagnostic& d) {
                                  : fmt::format("{:>7} {:>7} {:>6} {:>5} {:>5} {:>6}", "target",
                                                "local", "dsm", "cos", "|s|", "");
     };
-    out += fmt::format("{:>8} | {} | {} | {:>7} {:>6} | {:>9}\n", "sigma", head(), head(), "target",
-                       "dsm", "|F/T|");
+    out += fmt::format("{:>8} | {} | {} | {:>7} {:>6} | {:>9} | {:>7}\n", "sigma", head(), head(),
+                       "target", "dsm", "|F/T|", "w-rate");
     const auto row = [&](const ScoreErrors& e) {
         return fmt::format("{:>7.3g} {:>7.3g} {:>6.3f} {:>5.2f} {:>5.2f} {:>6}", e.target, e.local,
                            e.dsm, e.cosine, e.norm_ratio,
                            std::isfinite(e.exact) ? fmt::format("{:.3g}", e.exact) : "");
     };
     for (const ScoreLevel& l : d.levels)
-        out += fmt::format("{:>8.4g} | {} | {} | {:>7.3g} {:>6.3f} | {:>9.4g}\n", l.sigma,
-                           row(l.score_network), row(l.energy_network), l.skip.target, l.skip.dsm,
-                           l.target_norm);
+        out += fmt::format("{:>8.4g} | {} | {} | {:>7.3g} {:>6.3f} | {:>9.4g} | {:>7.3g}\n",
+                           l.sigma, row(l.score_network), row(l.energy_network), l.skip.target,
+                           l.skip.dsm, l.target_norm, l.weight_rate_sd);
     if (!d.levels.empty() && std::isfinite(d.levels.front().not_l_noised)) {
         out +=
             fmt::format("\n{:>8} | {:>8} {:>14} {:>15}   (fraction not L; x^ = x_t + sigma^2 s)\n",

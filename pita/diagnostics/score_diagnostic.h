@@ -20,6 +20,12 @@
 //           x̂ = x_t + σ²·s (Tweedie's formula, for each network) is not the L form, beside that
 //           of x_t itself. Data of one handedness should denoise to it: a network that turns L
 //           data into D at some σ shows where mirror images enter the samples.
+//   weight rate  the standard deviation across rows of h·r, r = ∂U/∂h + ½∇·s − ½⟨∇U, s⟩ (both
+//           networks, ∇·s by one Rademacher probe as the annealer estimates it): the γ = 1
+//           annealing log-weight rate per unit ln h (train/losses.h, heat_equation_residual).
+//           Networks of one noised density make it the same for every row (sd 0, up to the
+//           probe's noise); its spread at a level is how unequal the SMC weights become there
+//           (over an SDE step from h to h + Δh the increment's sd is about this × Δh/h).
 // For translation-invariant targets every vector is taken mean-free, as the training noise is.
 #include <cstdint>
 #include <string>
@@ -61,6 +67,7 @@ struct ScoreLevel {
     /// Molecules with chirality centres (NaN otherwise): the fraction of rows not in the L form,
     /// of x_t and of each network's denoised x̂ = x_t + σ²·s.
     double not_l_noised = 0, not_l_score = 0, not_l_energy = 0;
+    double weight_rate_sd = 0;  ///< sd over rows of h·r (the header's "weight rate")
 };
 
 struct ScoreDiagnostic {

@@ -99,6 +99,27 @@ TEST(ScoreDiagnostic, AWrongScoreShowsItsAnalyticError) {
     EXPECT_GT(d.levels.front().score_network.target, 0.5);
 }
 
+TEST(ScoreDiagnostic, TheWeightRateSpreadsOnlyWhenScoreAndEnergyDisagree) {
+    // Fresh models are one Gaussian each, N(0, (σ_data² + h)I), so the pair of the wrong-score
+    // test (both σ_data = 2) is consistent: h·r = −h·D/(2(4 + h)) for every row, sd 0 (one
+    // Rademacher probe of a multiple of the identity is exact). A score of N(0, (1 + h)I) with
+    // the energy of N(0, (4 + h)I) gives h·r = c·|x_t|² + const, c = 3h/(2(4 + h)²(1 + h)), on
+    // data with |x_t|² ~ (1 + h)·χ²_3: sd = c·(1 + h)·sqrt(6). Tolerance 10 %: the sd of 4 096
+    // rows of a χ²_3 has a relative standard error of about sqrt(6/4096)/2 ≈ 2 %.
+    const IsotropicGaussian target(1, 3, 1.0);
+    const ScoreDiagnostic consistent = diagnose(fresh_models(2.0), target, 1.0);
+    for (const ScoreLevel& l : consistent.levels) EXPECT_LT(l.weight_rate_sd, 1e-6) << l.sigma;
+    FreshModels mixed = fresh_models(1.0);
+    mixed.energy = EnergyModel(fresh_models(2.0).energy.backbone().clone(), 2.0);
+    const ScoreDiagnostic d = diagnose(mixed, target, 1.0);
+    for (const ScoreLevel& l : d.levels) {
+        const double h = l.sigma * l.sigma;
+        const double want = 3 * h / (2 * (4 + h) * (4 + h) * (1 + h)) * (1 + h) * std::sqrt(6.0);
+        EXPECT_NEAR(l.weight_rate_sd / want, 1.0, 0.1) << "sigma " << l.sigma;
+    }
+    EXPECT_TRUE(to_json(d)["levels"][0].contains("weight_rate_sd"));
+}
+
 TEST(ScoreDiagnostic, NoClosedFormAwayFromTemperatureOneAndBadInputIsNamed) {
     const IsotropicGaussian target(1, 3, 1.0);
     const FreshModels m = fresh_models(1.0);

@@ -37,6 +37,7 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     o.sde.ess_threshold = a.get_double("ess_threshold", 0.0, Bounds::between(0, 1));
     o.sde.resample_start = a.get_int("resample_start", 0, Bounds::at_least(0));
     o.sde.resample_end = a.get_int("resample_end", -1, Bounds::at_least(-1));  // -1: the last step
+    o.sde.resample_end_sigma = a.get_double("resample_end_sigma", 0.0, Bounds::at_least(0));
     o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0, Bounds::between(0, 1));
     o.sde.chunk = a.get_int("chunk", o.sde.chunk, Bounds::at_least(1));
     o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
@@ -135,6 +136,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         min_unique = std::min(min_unique, s.unique_ancestors);
     }
     summary["sde"] = {{"resampling_events", r.resampling_events},
+                      {"weighted_steps", weighting_end_step(o.sde, grid)},
                       {"min_ess", min_ess},
                       {"min_unique_ancestors", min_unique},
                       {"lineages", r.stats.empty() ? o.sde.n_samples : r.stats.back().lineages},

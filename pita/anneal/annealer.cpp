@@ -1,5 +1,6 @@
 #include "pita/anneal/annealer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <ATen/ATen.h>
@@ -28,6 +29,8 @@ void check(const AnnealOptions& o) {
                "[anneal] clamp_quantile: got {}; expected 0 (off) or a quantile in (0, 1].",
                o.clamp_quantile);
     PITA_CHECK(o.chunk >= 1, "[anneal] chunk: got {}; expected >= 1.", o.chunk);
+    PITA_CHECK(o.resample_end_sigma >= 0, "[anneal] resample_end_sigma: got {}; expected >= 0.",
+               o.resample_end_sigma);
 }
 
 double variance(const at::Tensor& v) {
@@ -37,6 +40,17 @@ double variance(const at::Tensor& v) {
 
 }  // namespace
 
+int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule) {
+    int64_t end = o.resample_end < 0 ? o.steps : std::min(o.resample_end, o.steps);
+    if (o.resample_end_sigma > 0) {
+        for (int64_t k = 0; k < end; ++k) {
+            const double t = 1.0 - static_cast<double>(k) / static_cast<double>(o.steps);
+            if (schedule.sigma(t) < o.resample_end_sigma) return k;
+        }
+    }
+    return end;
+}
+
 AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
                     const AnnealOptions& o, at::TensorOptions tensor_options, at::Generator& gen,
                     const AnnealProgress& progress) {
@@ -45,7 +59,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     const int64_t n = o.n_samples;
     const double gamma = o.gamma;
     const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
-    const int64_t end = o.resample_end < 0 ? o.steps : o.resample_end;
+    const int64_t end = weighting_end_step(o, schedule);
     const double dt = 1.0 / static_cast<double>(o.steps);
 
     // Prior: the noised marginal at t = 1 tempered by γ, N(0, h(1)/γ).

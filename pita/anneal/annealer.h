@@ -42,7 +42,10 @@ struct SdeOptions {
     int64_t resample_interval = 1;  ///< resample every this many steps; 0 = never on schedule
     double ess_threshold = 0.0;     ///< also resample when ESS/N falls below this (0 = off)
     int64_t resample_start = 0;
-    int64_t resample_end = -1;    ///< -1 = steps (weights kept to the end)
+    int64_t resample_end = -1;  ///< -1 = steps (weights kept to the end)
+    /// > 0: weights are also discarded from the first step whose σ(t) is below this (the
+    /// reference stops at σ ≈ 0.17–0.19, spec §5.5); the earlier of this and resample_end wins.
+    double resample_end_sigma = 0.0;
     double clamp_quantile = 0.0;  ///< > 0: clamp increments above this quantile (reference 0.9)
     int64_t chunk = 512;          ///< samples per model evaluation (memory, not results)
 };
@@ -98,6 +101,10 @@ struct AnnealResult {
 };
 
 using AnnealProgress = std::function<void(int64_t step, int64_t total, const AnnealStepStats&)>;
+
+/// The first step whose weights are discarded: resample_end (or steps), or earlier, the first
+/// step whose σ(t_k) is below resample_end_sigma.
+int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule);
 
 /// @throws ConfigError on bad options, NumericalError when every weight becomes non-finite
 AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "pita/anneal/anneal_stage.h"
+#include "pita/anneal/annealer.h"
 #include "pita/anneal/annealing_model.h"
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
@@ -101,6 +102,27 @@ TEST(AnnealStage, SigmaMinEndsTheSdeGridThere) {
     EXPECT_THROW(anneal_stage(target, score, energy, schedule, o, 1.0, 1.0, 1.0,
                               at::TensorOptions(at::kDouble), gen),
                  ConfigError);
+}
+
+TEST(Annealer, WeightsEndAtTheFirstStepBelowResampleEndSigma) {
+    // σ(t) on the EDM grid (σ 0.01–10, ρ = 7): the first step k of 200 with σ(1 − k/200) < 0.19
+    // is where the weights stop; resample_end, when earlier, wins, and without either the
+    // weights run to the last step.
+    const NoiseSchedule s = NoiseSchedule::elucidating(0.01, 10.0, 7.0);
+    SdeOptions o;
+    o.steps = 200;
+    EXPECT_EQ(weighting_end_step(o, s), 200);
+    o.resample_end_sigma = 0.19;
+    const int64_t k = weighting_end_step(o, s);
+    EXPECT_LT(s.sigma(1.0 - k / 200.0), 0.19);
+    EXPECT_GE(s.sigma(1.0 - (k - 1) / 200.0), 0.19);
+    EXPECT_EQ(k, 138);  // the step counted by hand in docs/RESULTS.md (session 11)
+    o.resample_end = 100;
+    EXPECT_EQ(weighting_end_step(o, s), 100);
+    o.resample_end = 180;
+    EXPECT_EQ(weighting_end_step(o, s), 138);
+    o.resample_end_sigma = 100.0;  // above σ_max: no weighted step at all
+    EXPECT_EQ(weighting_end_step(o, s), 0);
 }
 
 // The warning reads the lineages after the end correction when there was one, and stays quiet

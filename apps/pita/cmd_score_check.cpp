@@ -5,7 +5,7 @@
 //   score_check.checkpoint   RUN/stage0/checkpoint.pt or TRAIN/train/checkpoint.pt (required)
 //   score_check.samples      a sample-set folder (samples.npy) at the checkpoint's newest
 //                            temperature, not used in its training (required)
-//   score_check.levels, sigma_low, sigma_high, max_samples, batch
+//   score_check.levels, sigma_low, sigma_high, max_samples, batch, divergence
 //
 // Outputs (in the run directory): run.json, score_check.json (one entry per noise level).
 #include <filesystem>
@@ -55,6 +55,8 @@ int run_score_check(const CommonArgs& args) {
     o.sigma_high = node.get_double("sigma_high", o.sigma_high, Bounds::at_least(0));
     o.max_samples = node.get_int("max_samples", o.max_samples, Bounds::between(1, 1 << 24));
     o.batch = node.get_int("batch", o.batch, Bounds::between(1, 1 << 20));
+    o.exact_divergence =
+        node.get_choice("divergence", "hutchinson", {"hutchinson", "exact"}) == "exact";
     for (const char* other : {"energy", "schedule", "model", "train", "data", "ladder", "metrics",
                               "mcmc", "anneal", "md", "diagnose"})
         root.ignore(other);

@@ -149,8 +149,15 @@ ScoreDiagnostic diagnose_scores(const Energy& target, const ScoreModel& score,
             s_energy = project(e.grad_x.neg()).detach();
             {
                 // The weight rate as the annealer meets it: unprojected vectors, one probe.
-                const VectorField f = [&](const at::Tensor& y) { return score.score(y, h, bt); };
-                const ValueAndDivergence vd = hutchinson_divergence(f, xt, 1, gen);
+                // One noise level per pass: h and β expand to the stacked copies' rows.
+                const VectorField f = [&](const at::Tensor& y) {
+                    const int64_t rows = y.size(0);
+                    return score.score(y, h.narrow(0, 0, 1).expand({rows}),
+                                       bt.narrow(0, 0, 1).expand({rows}));
+                };
+                const ValueAndDivergence vd = options.exact_divergence
+                                                  ? exact_divergence(f, xt)
+                                                  : hutchinson_divergence(f, xt, 1, gen);
                 const at::Tensor rate =
                     heat_equation_residual(h, e.du_dh, e.grad_x, vd.value, vd.divergence)
                         .to(at::kDouble);

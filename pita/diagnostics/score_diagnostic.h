@@ -21,7 +21,8 @@
 //           of x_t itself. Data of one handedness should denoise to it: a network that turns L
 //           data into D at some σ shows where mirror images enter the samples.
 //   weight rate  the standard deviation across rows of h·r, r = ∂U/∂h + ½∇·s − ½⟨∇U, s⟩ (both
-//           networks, ∇·s by one Rademacher probe as the annealer estimates it): the γ = 1
+//           networks, ∇·s by one Rademacher probe as the annealer estimates it, or exactly,
+//           ScoreDiagnosticOptions::exact_divergence): the γ = 1
 //           annealing log-weight rate per unit ln h (train/losses.h, heat_equation_residual).
 //           Networks of one noised density make it the same for every row (sd 0, up to the
 //           probe's noise); its spread at a level is how unequal the SMC weights become there
@@ -48,6 +49,9 @@ struct ScoreDiagnosticOptions {
     double sigma_high = 0.0;     ///< 0: the schedule's σ_max
     int64_t max_samples = 1024;  ///< data rows probed (each level draws fresh noise for all)
     int64_t batch = 256;         ///< rows per network pass
+    /// The weight rate's ∇·s: one Rademacher probe (false, as the annealer's Hutchinson
+    /// estimate) or the exact trace (true; D times the cost), which leaves out the probe's noise.
+    bool exact_divergence = false;
 };
 
 /// One network's errors at one noise level (see the header comment); NaN where not defined.

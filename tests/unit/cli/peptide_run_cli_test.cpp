@@ -66,6 +66,9 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
     EXPECT_GT(low["rama_kl"][0]["floor"].get<double>(), 0.0);
     const nlohmann::json anneal = json_at(dir_ / "r/T755.95/anneal.json");
     EXPECT_EQ(anneal["relaxation"]["method"], "md");
+    // anneal.resample_end_sigma = 0.19 stops the weights within the 20-step grid (σ 10 → 0.04).
+    EXPECT_GT(anneal["sde"]["weighted_steps"].get<int64_t>(), 0) << anneal.dump();
+    EXPECT_LT(anneal["sde"]["weighted_steps"].get<int64_t>(), 20) << anneal.dump();
     EXPECT_TRUE(anneal.contains("chirality"));
     // 64 samples × (50 MD steps + 1) relaxation evaluations.
     EXPECT_EQ(m["energy_evaluations"]["relaxation"], 64 * 51);

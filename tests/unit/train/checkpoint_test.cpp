@@ -83,6 +83,17 @@ void expect_same_weights(const Backbone& a, const Backbone& b) {
         EXPECT_TRUE(at::equal(pa[i].second, pb[i].second)) << pa[i].first;
 }
 
+/// Both networks and both EMAs (what sampling uses) of two trainings are equal.
+void expect_same_networks_and_emas(const TrainingRun& a, const TrainingRun& b) {
+    expect_same_weights(a.score.backbone(), b.score.backbone());
+    expect_same_weights(a.energy.backbone(), b.energy.backbone());
+    TrainingRun ema_a, ema_b;
+    a.trainer.copy_ema_to(ema_a.score, ema_a.energy);
+    b.trainer.copy_ema_to(ema_b.score, ema_b.energy);
+    expect_same_weights(ema_a.score.backbone(), ema_b.score.backbone());
+    expect_same_weights(ema_a.energy.backbone(), ema_b.energy.backbone());
+}
+
 TEST(Checkpoint, ResumedTrainingIsBitwiseEqualToAnUninterruptedRun) {
     const fs::path dir = scratch("resume");
     TrainingRun straight;
@@ -106,14 +117,7 @@ TEST(Checkpoint, ResumedTrainingIsBitwiseEqualToAnUninterruptedRun) {
     resumed.steps(4);
 
     EXPECT_EQ(resumed.trainer.steps(), 8);
-    expect_same_weights(straight.score.backbone(), resumed.score.backbone());
-    expect_same_weights(straight.energy.backbone(), resumed.energy.backbone());
-    // The EMAs (what sampling uses) continue identically too.
-    TrainingRun ema_a, ema_b;
-    straight.trainer.copy_ema_to(ema_a.score, ema_a.energy);
-    resumed.trainer.copy_ema_to(ema_b.score, ema_b.energy);
-    expect_same_weights(ema_a.score.backbone(), ema_b.score.backbone());
-    expect_same_weights(ema_a.energy.backbone(), ema_b.energy.backbone());
+    expect_same_networks_and_emas(straight, resumed);  // the EMAs continue identically too
     fs::remove_all(dir);
 }
 
@@ -131,12 +135,7 @@ TEST(Checkpoint, WarmStartTakesTheNetworksAndTheirEmasOnly) {
     load_network_weights((dir / "c.pt").string(), warm.trainer, model);
     EXPECT_EQ(warm.trainer.steps(), 0);
     EXPECT_EQ(warm.buffers.size(), 1u);
-    expect_same_weights(trained.score.backbone(), warm.score.backbone());
-    expect_same_weights(trained.energy.backbone(), warm.energy.backbone());
-    TrainingRun ema_a, ema_b;
-    trained.trainer.copy_ema_to(ema_a.score, ema_a.energy);
-    warm.trainer.copy_ema_to(ema_b.score, ema_b.energy);
-    expect_same_weights(ema_a.energy.backbone(), ema_b.energy.backbone());
+    expect_same_networks_and_emas(trained, warm);
     warm.steps(1);  // and it trains on
     EXPECT_EQ(warm.trainer.steps(), 1);
 

@@ -109,5 +109,47 @@ TEST(Trainer, StepsReduceTheLossOnAMixture) {
     EXPECT_EQ(trainer.steps(), 200);
 }
 
+TEST(Trainer, EnergyConsistencyLowersTheWeightRateSpreadOnAMixture) {
+    // The same 300 steps from the same initial networks, without the term and with weight 100: the
+    // energy network trained with it must leave a smaller within-level spread of h·r on a fixed
+    // evaluation batch (8 noise levels × 64 rows, one probe drawn from a fixed generator).
+    GaussianMixture gmm(at::tensor({-2.0, 0.0, 2.0, 0.0}, at::kDouble).view({2, 2}),
+                        at::full({2}, 0.5, at::kDouble), at::ones({2}, at::kDouble));
+    at::Generator data_gen = make_generator(5);
+    const at::Tensor x = gmm.sample(2000, 0.0, data_gen).view({-1, 1, 2}).to(at::kFloat);
+    const EnergyAndForce ef = gmm.energy_and_force(x);
+    ReplayBuffer buffer(1.0, 1.0, 2000, "exact");
+    buffer.add(x, -ef.energy, ef.force);
+    auto spread_after_training = [&](double weight) {
+        MlpOptions mo;
+        mo.hidden = 32;
+        mo.n_layers = 2;
+        at::manual_seed(3);  // the same initial networks in both trainings
+        ScoreModel score(std::make_unique<Mlp>(mo));
+        EnergyModel energy(score.backbone().clone());
+        TrainerOptions to;
+        to.batch_size = 128;
+        to.losses.weights.energy_consistency = weight;
+        Trainer trainer(score, energy, NoiseSchedule::elucidating(0.05), to, false);
+        at::Generator gen = make_generator(7);
+        for (int i = 0; i < 300; ++i) trainer.step({buffer}, gen);
+        at::Generator eval_gen = make_generator(6);
+        const LossBatch eval = buffer.sample(512, eval_gen);
+        const at::Tensor noise = at::randn({512, 1, 2}, eval_gen, at::kFloat);
+        const at::Tensor h = noise_level_groups(at::logspace(-2, 1, 8, 10.0, at::kFloat), 64);
+        LossOptions lo;
+        lo.weights = {0.0, 0.0, 0.0, 0.0, 1.0};
+        lo.consistency_group = 64;
+        return compute_losses(score, energy, eval, h, noise, lo, &eval_gen)
+            .energy_consistency.item<double>();
+    };
+    const double without = spread_after_training(0.0);
+    const double with = spread_after_training(100.0);
+    // Fixed seeds: measured 0.0122 against 0.0261 (ratio 0.47; weight 1 gives 0.89, 10 gives
+    // 0.69: the term must outweigh distillation's pull at this size). A term that did nothing
+    // would leave the ratio at 1.
+    EXPECT_LT(with, 0.6 * without) << "with " << with << ", without " << without;
+}
+
 }  // namespace
 }  // namespace pita

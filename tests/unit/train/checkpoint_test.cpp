@@ -187,8 +187,8 @@ TEST(TrainingLog, WritesAHeaderOnceAndDropsRowsPastTheCheckpointOnResume) {
     std::stringstream all;
     all << in.rdbuf();
     EXPECT_EQ(all.str(), std::string(TrainingLog::header()) +
-                             "\n0,10,2,1.5,0.5,,,,3,0.100\n0,20,2,1.5,0.5,,,,3,0.100\n"
-                             "0,30,2,1.5,0.5,,,,3,0.200\n");
+                             "\n0,10,2,1.5,0.5,,,,,3,0.100\n0,20,2,1.5,0.5,,,,,3,0.100\n"
+                             "0,30,2,1.5,0.5,,,,,3,0.200\n");
     fs::remove_all(dir);
 }
 

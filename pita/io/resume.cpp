@@ -20,6 +20,7 @@ const nlohmann::json& keys_added_later() {
         {"/train/losses/energy_consistency", 0.0},  // session 11
         {"/train/losses/consistency_group", 8},
         {"/train/init_from", ""},
+        {"/anneal/resample_end_sigma", 0.0},
     };
     return added;
 }

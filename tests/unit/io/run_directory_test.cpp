@@ -235,6 +235,14 @@ TEST(ResumeConfig, KeysAddedLaterAreNoChangeOnlyAtTheirOldBehaviour) {
     now["train"]["losses"]["new_key"] = 0.0;
     EXPECT_EQ(pita::changed_keys(old_record, now, never),
               std::vector<std::string>{"train.losses.new_key"});
+    // The same for a `pita run` record without anneal.resample_end_sigma.
+    nlohmann::json run_record = {{"anneal", {{"steps", 200}}}};
+    nlohmann::json run_now = run_record;
+    run_now["anneal"]["resample_end_sigma"] = 0.0;
+    EXPECT_TRUE(pita::changed_keys(run_record, run_now, never).empty());
+    run_now["anneal"]["resample_end_sigma"] = 0.19;
+    EXPECT_EQ(pita::changed_keys(run_record, run_now, never),
+              std::vector<std::string>{"anneal.resample_end_sigma"});
 }
 
 }  // namespace

@@ -72,9 +72,7 @@ int run_anneal(const CommonArgs& args) {
     const nlohmann::json& record = trained.record;
     setup_relaxation(*energy, o);
     const std::vector<ChiralCentre> centres = chiral_centres_of(*energy);
-    PITA_CHECK(!fix_mirrored || !centres.empty(),
-               "[anneal] fix_mirrored: the target has no chirality centres (only molecule targets "
-               "with a tetrahedral centre have); remove the key.");
+    require_centres_for_fix(centres, fix_mirrored);
     const ReplayBuffer& newest = trained.newest_buffer();
     const double t_from = newest.temperature();
     check_anneal_temperatures(t_from, t_target);

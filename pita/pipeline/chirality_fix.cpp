@@ -4,9 +4,16 @@
 #include <nlohmann/json.hpp>
 
 #include "pita/config/config.h"
+#include "pita/core/error.h"
 #include "pita/energy/energy.h"
 
 namespace pita {
+
+namespace {
+constexpr const char* kNoCentres =
+    "the target has no chirality centres (only molecule targets with a tetrahedral centre "
+    "have); remove the key.";
+}  // namespace
 
 /// The chiral centres of a molecule target; none for any other target.
 std::vector<ChiralCentre> chiral_centres_of(const Energy& energy) {
@@ -20,16 +27,17 @@ std::vector<ChiralCentre> chiral_centres_of(const Energy& energy) {
 void check_chirality_options(const ConfigNode& root, const Energy& energy,
                              const std::string& backbone, bool fix_mirrored) {
     const bool chiral = !chiral_centres_of(energy).empty();
-    if (fix_mirrored && !chiral)
-        root.child("anneal").error("fix_mirrored",
-                                   "the target has no chirality centres (only molecule targets "
-                                   "with a tetrahedral centre have); remove the key.");
+    if (fix_mirrored && !chiral) root.child("anneal").error("fix_mirrored", kNoCentres);
     if (chiral && !fix_mirrored && backbone == "egnn")
         root.child("model").error(
             "backbone",
             "egnn is E(3)-equivariant: it cannot tell a molecule from its mirror image, so about "
             "half its samples would be D. Use dit (or mlp), or set anneal.fix_mirrored: true to "
             "mirror the inverted samples back (counted in anneal.json).");
+}
+
+void require_centres_for_fix(const std::vector<ChiralCentre>& centres, bool fix_mirrored) {
+    PITA_CHECK(!fix_mirrored || !centres.empty(), "[anneal] fix_mirrored: {}", kNoCentres);
 }
 
 /// Molecules: the D/L counts of the annealed samples in `r.summary["chirality"]`, and with

@@ -22,6 +22,11 @@ std::vector<ChiralCentre> chiral_centres_of(const Energy& energy);
 void check_chirality_options(const ConfigNode& root, const Energy& energy,
                              const std::string& backbone, bool fix_mirrored);
 
+/// The same refusal of anneal.fix_mirrored for a target without chirality centres, for callers
+/// that know the target only after Config::finish (`pita anneal` reads it from the checkpoint).
+/// @throws ConfigError
+void require_centres_for_fix(const std::vector<ChiralCentre>& centres, bool fix_mirrored);
+
 /// Molecules: the D/L counts of the annealed samples in `r.summary["chirality"]` (before the
 /// fix, before relaxation, after the fix), and with `fix`, the mirrored ones mirrored back in
 /// both r.x and r.x_before_relaxation. Energies stay valid (E(−x) = E(x)). Other targets: nothing.

@@ -1,7 +1,6 @@
 #include "pita/train/losses.h"
 
 #include <ATen/ATen.h>
-#include <ATen/core/grad_mode.h>
 #include <fmt/format.h>
 
 #include "pita/anneal/divergence.h"
@@ -84,7 +83,6 @@ LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energ
             PITA_ASSERT(y.size(0) == h.size(0), "energy_consistency: the probe changed the rows");
             return score_model.score(y, h, beta);
         };
-        at::AutoGradMode grad_on(true);
         const ValueAndDivergence sd = hutchinson_divergence(score_of, x_t.detach(), 1, *gen);
         const at::Tensor r =
             heat_equation_residual(h, e.du_dh, e.grad_x, sd.value.detach(), sd.divergence.detach());

@@ -76,14 +76,21 @@ TEST(Ema, FollowsTheWarmupDecayFormula) {
     EXPECT_TRUE(at::allclose(ema.shadow().front().second, start + (1.0 - 2.0 / 11.0), 1e-6, 1e-6));
 }
 
-TEST(Trainer, StepsReduceTheLossOnAMixture) {
+/// 2 000 exact samples (float32, with energies and forces) of a two-mode 2-D Gaussian mixture,
+/// drawn from `gen` (which the caller may go on using).
+ReplayBuffer two_mode_buffer(at::Generator& gen) {
     GaussianMixture gmm(at::tensor({-2.0, 0.0, 2.0, 0.0}, at::kDouble).view({2, 2}),
                         at::full({2}, 0.5, at::kDouble), at::ones({2}, at::kDouble));
-    at::Generator gen = make_generator(5);
     const at::Tensor x = gmm.sample(2000, 0.0, gen).view({-1, 1, 2}).to(at::kFloat);
     const EnergyAndForce ef = gmm.energy_and_force(x);
     ReplayBuffer buffer(1.0, 1.0, 2000, "exact");
     buffer.add(x, -ef.energy, ef.force);
+    return buffer;
+}
+
+TEST(Trainer, StepsReduceTheLossOnAMixture) {
+    at::Generator gen = make_generator(5);
+    const ReplayBuffer buffer = two_mode_buffer(gen);
     MlpOptions mo;
     mo.hidden = 32;
     mo.n_layers = 2;
@@ -113,13 +120,8 @@ TEST(Trainer, EnergyConsistencyLowersTheWeightRateSpreadOnAMixture) {
     // The same 300 steps from the same initial networks, without the term and with weight 100: the
     // energy network trained with it must leave a smaller within-level spread of h·r on a fixed
     // evaluation batch (8 noise levels × 64 rows, one probe drawn from a fixed generator).
-    GaussianMixture gmm(at::tensor({-2.0, 0.0, 2.0, 0.0}, at::kDouble).view({2, 2}),
-                        at::full({2}, 0.5, at::kDouble), at::ones({2}, at::kDouble));
     at::Generator data_gen = make_generator(5);
-    const at::Tensor x = gmm.sample(2000, 0.0, data_gen).view({-1, 1, 2}).to(at::kFloat);
-    const EnergyAndForce ef = gmm.energy_and_force(x);
-    ReplayBuffer buffer(1.0, 1.0, 2000, "exact");
-    buffer.add(x, -ef.energy, ef.force);
+    const ReplayBuffer buffer = two_mode_buffer(data_gen);
     auto spread_after_training = [&](double weight) {
         MlpOptions mo;
         mo.hidden = 32;

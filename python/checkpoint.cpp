@@ -1,6 +1,7 @@
 // A training checkpoint (pita/train/trained_models.h) and one annealing rung from it
 // (pita/anneal/anneal_stage.h), as `pita anneal` runs it: the same seed gives the same samples.
 #include <memory>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 #include "pita/core/device.h"
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/pipeline/chirality_fix.h"
 #include "pita/pipeline/relaxation_setup.h"
 #include "pita/train/trained_models.h"
 
@@ -50,8 +52,13 @@ std::shared_ptr<Checkpoint> load_checkpoint(const py::object& path, const std::s
 py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py::dict& options,
                 const py::object& progress) {
     Config cfg = config_with_section("anneal", options);
-    AnnealStageOptions o = read_anneal_stage_options(cfg.root().child("anneal"));
+    ConfigNode section = cfg.root().child("anneal");
+    AnnealStageOptions o = read_anneal_stage_options(section);
+    // As in `pita anneal` (pita/pipeline/chirality_fix.h): mirrored molecules mirrored back.
+    const bool fix_mirrored = section.get_bool("fix_mirrored", false);
     cfg.finish();
+    const std::vector<ChiralCentre> centres = chiral_centres_of(*c.target);
+    require_centres_for_fix(centres, fix_mirrored);
     setup_relaxation(*c.target, o);
     const ReplayBuffer& newest = c.models.newest_buffer();
     check_anneal_temperatures(newest.temperature(), temperature);
@@ -69,6 +76,7 @@ py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py
         r = anneal_stage(*c.target, *c.models.score, *c.models.energy_model, c.models.schedule, o,
                          newest.temperature(), newest.beta(), temperature,
                          at::TensorOptions(c.dtype).device(c.device), gen, on_step);
+        check_and_fix_chirality(r, centres, fix_mirrored);
     }
     py::list diagnostics;
     for (const AnnealStepStats& s : r.stats) {
@@ -138,7 +146,8 @@ void bind_checkpoint(py::module_& m) {
             R"(Samples at `temperature` (<= self.temperature) by inference-time annealing, as
 `pita anneal` draws them: the weighted reverse SDE with SMC resampling at gamma = T/T', the end
 correction to the target and the optional relaxation. Other keywords are the `anneal:` config
-keys (n_samples, steps, divergence, relax_steps, ...), read and range-checked by the same reader.
+keys (n_samples, steps, divergence, relax_steps, fix_mirrored, ...), read and range-checked by
+the same reader; for a molecule, summary["chirality"] counts L / mirrored / mixed samples.
 progress(step, total, t, ess) is called after every SDE step. Returns a dict: samples [N, n, d],
 energies [N] (float64, E not E/T), samples_before_relaxation / energies_before_relaxation (None
 without a relaxation), summary (anneal.json's content), diagnostics (per SDE step).)");

@@ -121,6 +121,10 @@ def test_an_anneal_key_is_checked(python_run):
         ckpt.anneal(3.0, n_sample=10)
     with pytest.raises(pita.ConfigError):
         ckpt.anneal(5.0)  # above the checkpoint's temperature
+    # fix_mirrored is read as `pita anneal` reads it (it was refused as an unknown key), and
+    # refused with the reason for a target without chirality centres.
+    with pytest.raises(pita.ConfigError, match="fix_mirrored: the target has no chirality centres"):
+        ckpt.anneal(3.0, fix_mirrored=True)
 
 
 def smoke_config_as_dict():

@@ -50,7 +50,13 @@ struct AnnealStageOptions {
     RelaxationMethod relaxation = RelaxationMethod::Auto;
     double relax_md_ps = 1.0;           ///< MD relaxation length per sample, ps (0 = none)
     double relax_md_step_size = 0.001;  ///< ps
-    double relax_md_friction = 1.0;     ///< 1/ps
+    /// 1/ps. 10, not the data's 0.3 or a thermostat's usual 1: the annealed samples start tens of
+    /// kT above equilibrium (strained bonds and angles), and MD turns that into kinetic energy
+    /// that only the friction removes, at rate 2γ. Measured on ALDP at 300 K (docs/RESULTS.md,
+    /// session 12): after 1 ps, γ = 1 leaves T_conf 647 ± 14 K, γ = 10 gives 289 ± 5 K, γ = 50
+    /// 304 ± 6 K (overdamped: the soft modes relax more slowly). A φ crossing stays out of reach
+    /// (tests/statistical/peptide_relaxation_test.cpp runs this default).
+    double relax_md_friction = 10.0;
     /// `anneal.sigma_min`: > 0 ends the SDE's time grid at this σ instead of the training
     /// schedule's σ_min (same kind, σ_max, ρ); 0 = the schedule's. The networks are evaluated only
     /// at σ ≥ this value; what is left below it is for the end correction and the relaxation.

@@ -19,7 +19,7 @@ class Molecule;
 struct MdRelaxationOptions {
     double duration_ps = 1.0;
     double step_size_ps = 0.001;
-    double friction = 1.0;  ///< 1/ps: stronger than the data's 0.3 so excess energy leaves fast
+    double friction = 10.0;  ///< 1/ps: AnnealStageOptions::relax_md_friction says why
 };
 
 /// Runs every sample of `x` ([N, n_atoms, 3] the molecule's model coordinates) for

@@ -88,6 +88,26 @@ int64_t sampler_evaluations(const fs::path& root) {
     return 0;
 }
 
+/// The chains a sample set's rows are a time series of (EvaluationOptions::sample_chains): the
+/// replicas of a `pita md` run (md.json's frames_shape) or of a `pita run`'s MD data phase; 0
+/// for everything else (SMC output, whose rows are independent draws).
+int64_t sample_chains_of(const fs::path& root, const nlohmann::json& record,
+                         const std::string& relative_dir) {
+    const std::string command = record.value("command", std::string());
+    if (command == "md" && fs::exists(root / "md.json")) {
+        const nlohmann::json md = read_json((root / "md.json").string());
+        if (md.contains("frames_shape") && md["frames_shape"].size() >= 2)
+            return md["frames_shape"][1].get<int64_t>();
+    }
+    if (command == "run" && relative_dir.rfind("data/", 0) == 0) {
+        const nlohmann::json data =
+            record.value("/config/data"_json_pointer, nlohmann::json::object());
+        if (data.value("sampler", std::string()) == "md" && data.contains("md"))
+            return data["md"].value("n_replicas", int64_t{0});
+    }
+    return 0;
+}
+
 }  // namespace
 
 int run_evaluate(const EvaluateArgs& args) {
@@ -124,29 +144,34 @@ int run_evaluate(const EvaluateArgs& args) {
     out["reference"] = reference_root;
     out["sampler_energy_evaluations"] = sampler_evaluations(root);
     const int64_t before = energy->evaluations();
-    auto score = [&](const fs::path& dir, double temperature, const std::string& relative) {
+    auto score = [&](const fs::path& dir, double temperature, const std::string& relative,
+                     int64_t chains) {
         // As stored (float32 samples, as `pita run` scores them), so both give the same numbers.
         const SampleSet stored = read_sample_set(dir.string());
         const at::Tensor& x = stored.samples;
         const at::Tensor e =
             stored.energies.defined() ? stored.energies : energy->energy(x.to(at::kDouble));
+        EvaluationOptions set_options = options;
+        set_options.sample_chains = chains;
         nlohmann::json m = evaluate_samples(*energy, x, e, temperature,
                                             reference_root.empty()
                                                 ? std::nullopt
                                                 : reference_directory(reference_root, temperature),
-                                            options);
+                                            set_options);
         m["temperature"] = temperature;
         m["samples_file"] = relative + "/samples.npy";
         return m;
     };
     for (const FoundSampleSet& set : sets) {
         const fs::path dir = root / set.relative_dir;
-        nlohmann::json m = score(dir, set.temperature, set.relative_dir);
+        nlohmann::json m = score(dir, set.temperature, set.relative_dir,
+                                 sample_chains_of(root, record, set.relative_dir));
         m["source"] = set.relative_dir;
         // What the networks delivered before the relaxation (pita run, pita anneal).
         if (has_sample_set((dir / kBeforeRelaxationDir).string())) {
             const std::string relative = set.relative_dir + "/" + kBeforeRelaxationDir;
-            m["before_relaxation"] = score(dir / kBeforeRelaxationDir, set.temperature, relative);
+            m["before_relaxation"] =
+                score(dir / kBeforeRelaxationDir, set.temperature, relative, 0);
             m["before_relaxation"]["source"] = "networks";
         }
         out["temperatures"].push_back(m);

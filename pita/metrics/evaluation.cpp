@@ -81,8 +81,32 @@ void report_outliers(nlohmann::json& out, const at::Tensor& x, const at::Tensor&
 }
 
 /// Peptides, reference-free: chirality, broken bonds and P(φ > 0) of all usable samples.
+/// P(φ > 0) of torsion k: of a time series of `chains` chains when chains ≥ 1, else of
+/// independent samples (distinct rows of x).
+PositiveFraction phi_positive(const at::Tensor& angles, int64_t k, const at::Tensor& x,
+                              int64_t chains) {
+    const at::Tensor a = angles.select(1, k);
+    return chains >= 1 ? positive_fraction_of_chains(a, chains) : positive_fraction(a, x);
+}
+
+/// The chains `rows` rows form, or 0 when the layout does not fit them (rows dropped as
+/// non-finite, or not a whole number of frames per chain).
+int64_t chains_fitting(int64_t chains, int64_t rows) {
+    return chains >= 1 && rows % chains == 0 ? chains : 0;
+}
+
+nlohmann::json phi_entry(const std::string& name, const PositiveFraction& f) {
+    nlohmann::json e = {{"torsion", name},
+                        {"fraction", f.fraction},
+                        {"standard_error", f.standard_error},
+                        {"distinct_samples", f.distinct_samples},
+                        {"standard_error_from", f.standard_error_from}};
+    if (f.standard_error_from == "chains") e["tau_frames"] = f.tau;
+    return e;
+}
+
 void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::Tensor& angles,
-                           const EvaluationOptions& options) {
+                           int64_t chains, const EvaluationOptions& options) {
     const ChiralityCounts c = count_chirality(x, options.chiral_centres);
     const auto n = static_cast<double>(x.size(0));
     out["chirality"] = {{"l_form", c.l_form},
@@ -95,11 +119,8 @@ void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::T
     out["phi_positive"] = nlohmann::json::array();
     for (std::size_t k = 0; k < options.torsion_names.size(); ++k) {
         if (options.torsion_names[k].rfind("phi", 0) != 0) continue;
-        const PositiveFraction f = positive_fraction(angles.select(1, static_cast<int64_t>(k)), x);
-        out["phi_positive"].push_back({{"torsion", options.torsion_names[k]},
-                                       {"fraction", f.fraction},
-                                       {"standard_error", f.standard_error},
-                                       {"distinct_samples", f.distinct_samples}});
+        out["phi_positive"].push_back(phi_entry(
+            options.torsion_names[k], phi_positive(angles, static_cast<int64_t>(k), x, chains)));
     }
 }
 
@@ -107,15 +128,16 @@ void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::T
 /// per residue with its finite-sample floor (the reference's halves against each other).
 void add_reference_structure_metrics(nlohmann::json& out, const at::Tensor& angles,
                                      const at::Tensor& reference_x, const at::Tensor& ref_angles,
-                                     const EvaluationOptions& options) {
+                                     int64_t reference_chains, const EvaluationOptions& options) {
     for (auto& entry : out["phi_positive"]) {
         const auto& names = options.torsion_names;
         const auto k = static_cast<int64_t>(
             std::find(names.begin(), names.end(), entry["torsion"].get<std::string>()) -
             names.begin());
-        const PositiveFraction r = positive_fraction(ref_angles.select(1, k), reference_x);
+        const PositiveFraction r = phi_positive(ref_angles, k, reference_x, reference_chains);
         entry["reference_fraction"] = r.fraction;
         entry["reference_standard_error"] = r.standard_error;
+        entry["reference_standard_error_from"] = r.standard_error_from;
         const double se = std::hypot(entry["standard_error"].get<double>(), r.standard_error);
         entry["z"] = se > 0 ? (entry["fraction"].get<double>() - r.fraction) / se : 0.0;
     }
@@ -285,7 +307,15 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         for (int64_t k = 0; k < mean_cos.numel(); ++k)
             out["torsion_mean_cos"].push_back(mean_cos[k].item<double>());
         all_angles = dihedral_angles(x_ok, torsion_atoms);
-        add_structure_metrics(out, x_ok, all_angles, options);
+        // Only a complete time series keeps its layout: dropped rows would shift the chains.
+        const int64_t chains =
+            x_ok.size(0) == total ? chains_fitting(options.sample_chains, total) : 0;
+        if (options.sample_chains > 0 && chains == 0)
+            out["sample_chains_note"] = fmt::format(
+                "{} usable rows of {} do not form {} chains: P(φ > 0)'s error treats them as "
+                "independent samples",
+                x_ok.size(0), total, options.sample_chains);
+        add_structure_metrics(out, x_ok, all_angles, chains, options);
     }
     if (!reference) {
         report_outliers(out, x_ok, e_ok, temperature, energy.translation_invariant(), x_ok, e_ok);
@@ -322,8 +352,10 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
         out["torsion_w2"] = td.w2;
         out["torsion_torus_w2"] = td.torus_w2;
         out["torsion_samples"] = std::min({n, angles.size(0), r_x.size(0)});
+        const int64_t reference_chains =
+            chains_fitting(reference_layout(*reference, options).chains, rx.size(0));
         add_reference_structure_metrics(out, all_angles, rx, dihedral_angles(rx, torsion_atoms),
-                                        options);
+                                        reference_chains, options);
         add_tica_metrics(out, x_ok, rx, *reference, options, gen);
     } else if (energy.translation_invariant() && options.equivariant_samples > 1) {
         out["equivariant_w2"] = equivariant_w2(subsample(x_eval, options.equivariant_samples, gen),

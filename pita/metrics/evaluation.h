@@ -49,6 +49,11 @@ struct EvaluationOptions {
     /// frames_shape [frames, chains, ...] from the md.json beside the reference's T<T>
     /// directories (the run record `pita md` writes), skipping the metric if there is none.
     int64_t tica_chains = 0;
+    /// The evaluated rows are a time series of this many chains, record-major (row chains·f + c
+    /// is frame f of chain c), e.g. MD replicas: P(φ > 0)'s standard error then accounts for the
+    /// frames' autocorrelation (positive_fraction_of_chains). 0 = independent samples (SMC
+    /// output), or a layout the rows do not fit (then ignored, with a note).
+    int64_t sample_chains = 0;
 };
 
 /// For a peptide target (energy.type molecule): its φ/ψ torsions, its bonds and chirality

@@ -1,11 +1,13 @@
 #include "pita/metrics/peptide_metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <ATen/ATen.h>
 
 #include "pita/core/error.h"
 #include "pita/core/units.h"
+#include "pita/mcmc/autocorrelation.h"
 
 namespace pita {
 
@@ -49,6 +51,27 @@ PositiveFraction positive_fraction(const at::Tensor& angles, const at::Tensor& r
     }
     const auto n = static_cast<double>(out.distinct_samples);
     out.standard_error = std::sqrt(out.fraction * (1 - out.fraction) / n);
+    return out;
+}
+
+PositiveFraction positive_fraction_of_chains(const at::Tensor& angles, int64_t chains) {
+    const at::Tensor a = angles.to(at::kCPU, at::kDouble).reshape(-1);
+    PITA_CHECK(chains >= 1 && a.numel() % chains == 0,
+               "[metrics] positive_fraction_of_chains: {} angles do not make {} chains.", a.numel(),
+               chains);
+    PITA_CHECK(at::isfinite(a).all().item<bool>(),
+               "[metrics] positive_fraction_of_chains: non-finite angles break the time series.");
+    PositiveFraction out;
+    out.distinct_samples = a.numel();
+    out.fraction = a.gt(0).to(at::kDouble).mean().item<double>();
+    out.standard_error =
+        std::sqrt(out.fraction * (1 - out.fraction) / static_cast<double>(a.numel()));
+    const MeanEstimate m = mean_with_error(a.gt(0).to(at::kDouble).view({-1, chains}));
+    if (!std::isfinite(m.standard_error)) return out;  // too short for τ: the independent bound
+    out.tau = m.tau;
+    // A series in one basin throughout has no spread to measure: its error stays the bound.
+    out.standard_error = std::max(m.standard_error, out.standard_error);
+    out.standard_error_from = "chains";
     return out;
 }
 

@@ -3,6 +3,7 @@
 // (issue 14; PITA-SPEC §7): the fraction of samples with φ > 0 (the left-handed basin, behind a
 // barrier that short MD at 300 K does not cross) and the Ramachandran KL divergence.
 #include <cstdint>
+#include <string>
 
 #include "pita/core/tensor_fwd.h"
 
@@ -11,11 +12,15 @@ namespace pita {
 /// P(φ > 0) of one torsion with its standard error sqrt(p(1 − p)/n), where n counts distinct
 /// samples (an SMC population holds copies of its resampled particles, which add no information).
 /// The error assumes independent distinct samples; for correlated ones (MD frames) it is a lower
-/// bound.
+/// bound: use positive_fraction_of_chains.
 struct PositiveFraction {
     double fraction = 0;
     double standard_error = 0;
     int64_t distinct_samples = 0;
+    /// Integrated autocorrelation time of the φ > 0 indicator, in frames (1 for independent
+    /// samples), and what the standard error is built on: "distinct samples" or "chains".
+    double tau = 1.0;
+    std::string standard_error_from = "distinct samples";
 };
 
 /// @param angles  [N] radians; non-finite entries are dropped
@@ -23,6 +28,15 @@ struct PositiveFraction {
 PositiveFraction positive_fraction(const at::Tensor& angles, const at::Tensor& rows);
 /// The same, counting distinct angle values.
 PositiveFraction positive_fraction(const at::Tensor& angles);
+
+/// P(φ > 0) of a time series: `angles` [N] are `chains` chains, record-major (row chains·f + c is
+/// frame f of chain c), all finite. The standard error is sd·sqrt(τ/N) with the integrated
+/// autocorrelation time τ of the indicator over the chains (pita/mcmc/autocorrelation.h): an MD
+/// replica sits in one φ basin for tens of ps at 1200 K and nanoseconds at 300 K, so its frames
+/// are far from independent and sqrt(p(1 − p)/N) understates the error several-fold. Where τ
+/// cannot be estimated (under 32 frames per chain) it falls back to sqrt(p(1 − p)/N) and says so
+/// in standard_error_from.
+PositiveFraction positive_fraction_of_chains(const at::Tensor& angles, int64_t chains);
 
 /// The Ramachandran KL divergence KL(ref ‖ gen) of one residue's (φ, ψ) (the definition the
 /// paper's number most likely follows, FAB's evaluate_aldp; spec §7): 64×64 histograms over

@@ -398,8 +398,13 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         observer.progress("metrics", static_cast<int64_t>(i), static_cast<int64_t>(ladder.size()),
                           fmt::format("T = {:g}", ladder[i]));
         const SampleSet set = read_sample_set(dir.path(sub));
+        EvaluationOptions evaluation = o.evaluation;
+        // MD data are time series of their replicas (record-major); annealed rungs are
+        // independent draws.
+        evaluation.sample_chains =
+            i == 0 && o.data.sampler == DataSampler::Md ? o.data.md.n_replicas : 0;
         nlohmann::json m =
-            evaluate_samples(energy, set.samples, set.energies, ladder[i], reference, o.evaluation);
+            evaluate_samples(energy, set.samples, set.energies, ladder[i], reference, evaluation);
         m["temperature"] = ladder[i];
         m["samples_file"] = sub + "/samples.npy";
         m["source"] = i == 0 ? data_source(o.data) : "annealed";

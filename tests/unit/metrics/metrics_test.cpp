@@ -20,6 +20,7 @@
 #include "pita/metrics/alignment.h"
 #include "pita/metrics/assignment.h"
 #include "pita/metrics/optimal_transport.h"
+#include "pita/metrics/peptide_metrics.h"
 #include "pita/metrics/sample_metrics.h"
 #include "pita/metrics/torsion_metrics.h"
 #include "pita/metrics/wasserstein_1d.h"
@@ -283,6 +284,59 @@ TEST(SampleMetrics, EquivariantW2IsZeroForRotatedPermutedCopiesAndPositiveOtherw
     // At most the unaligned matching a_i ↔ c_i: sqrt(mean |a_i − c_i|²) over centred copies.
     const at::Tensor diff = (a - a.mean(1, true)) - (c - c.mean(1, true));
     EXPECT_LE(w, diff.pow(2).sum({1, 2}).mean().sqrt().item<double>() + 1e-12);
+}
+
+}  // namespace
+}  // namespace pita
+
+namespace pita {
+namespace {
+
+/// `chains` symmetric two-state Markov chains (switching with probability q per frame), as φ
+/// angles ±1 rad, record-major: row chains·f + c is frame f of chain c.
+at::Tensor two_basin_series(int64_t frames, int64_t chains, double q, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    at::Tensor a = at::empty({frames, chains}, at::kDouble);
+    auto acc = a.accessor<double, 2>();
+    for (int64_t c = 0; c < chains; ++c) {
+        double s = u(rng) < 0.5 ? 1.0 : -1.0;
+        for (int64_t f = 0; f < frames; ++f) {
+            if (u(rng) < q) s = -s;
+            acc[f][c] = s;
+        }
+    }
+    return a.reshape(-1);
+}
+
+TEST(PositiveFraction, OfChainsCountsTheAutocorrelationOfAMetastableSeries) {
+    // Switching with q = 0.02 per frame: ρ(t) = (1 − 2q)^t, so τ = (2 − 2q)/(2q) = 49 frames
+    // and the error is sqrt(49) = 7 times the independent one. 64 000 frames give τ to ~12 %
+    // (Sokal's window M ≈ 5τ: relative sd sqrt(2(2M + 1)/N)); the tolerance of 40 % is ~3 sd.
+    const at::Tensor phi = two_basin_series(8000, 8, 0.02, 7);
+    const PositiveFraction f = positive_fraction_of_chains(phi, 8);
+    EXPECT_EQ(f.standard_error_from, "chains");
+    EXPECT_NEAR(f.tau, 49.0, 0.4 * 49.0);
+    const double independent = std::sqrt(f.fraction * (1 - f.fraction) / 64000.0);
+    EXPECT_NEAR(f.standard_error / independent, 7.0, 0.2 * 7.0 + 0.5);
+    EXPECT_EQ(f.distinct_samples, 64000);
+}
+
+TEST(PositiveFraction, OfChainsKeepsTheIndependentErrorForIndependentFrames) {
+    // q = 0.5: every frame is a fresh coin, τ = 1 (estimate within ±0.3: ~4 sd at 4 000 frames).
+    const at::Tensor phi = two_basin_series(1000, 4, 0.5, 11);
+    const PositiveFraction f = positive_fraction_of_chains(phi, 4);
+    EXPECT_NEAR(f.tau, 1.0, 0.3);
+    const double independent = std::sqrt(f.fraction * (1 - f.fraction) / 4000.0);
+    EXPECT_NEAR(f.standard_error / independent, 1.0, 0.15);
+}
+
+TEST(PositiveFraction, OfChainsFallsBackWhenTooShortAndRefusesAMisfit) {
+    const at::Tensor phi = two_basin_series(16, 4, 0.1, 3);  // < 32 frames per chain
+    const PositiveFraction f = positive_fraction_of_chains(phi, 4);
+    EXPECT_EQ(f.standard_error_from, "distinct samples");
+    EXPECT_DOUBLE_EQ(f.standard_error, std::sqrt(f.fraction * (1 - f.fraction) / 64.0));
+    EXPECT_THROW(positive_fraction_of_chains(phi, 5), ConfigError);
 }
 
 }  // namespace

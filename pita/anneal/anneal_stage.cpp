@@ -39,6 +39,13 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     o.sde.resample_end = a.get_int("resample_end", -1, Bounds::at_least(-1));  // -1: the last step
     o.sde.resample_end_sigma = a.get_double("resample_end_sigma", 0.0, Bounds::at_least(0));
     o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0, Bounds::between(0, 1));
+    // Where the weights' (γ − 1) part comes from (pita/anneal/annealer.h, SdeOptions).
+    o.sde.tempering_from_score =
+        a.get_choice("tempering_weight", "energy", {"energy", "score"}) == "score";
+    if (o.sde.tempering_from_score && o.reference_drift)
+        a.error("tempering_weight",
+                "score needs the balanced drift (λ = 1); the reference drift weights the score "
+                "by γ. Set anneal.drift: balanced, or tempering_weight: energy.");
     o.sde.chunk = a.get_int("chunk", o.sde.chunk, Bounds::at_least(1));
     o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
                              ? DivergenceEstimator::Exact
@@ -203,6 +210,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     summary["gamma"] = rung.gamma;
     summary["drift"] = o.reference_drift ? "reference" : "balanced";
     summary["score_weight"] = rung.score_weight;
+    summary["tempering_weight"] = o.sde.tempering_from_score ? "score" : "energy";
     summary["from_temperature"] = t_from;
     summary["temperature"] = t_to;
     summary["samples"] = x.size(0);

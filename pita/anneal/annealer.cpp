@@ -31,6 +31,11 @@ void check(const AnnealOptions& o) {
     PITA_CHECK(o.chunk >= 1, "[anneal] chunk: got {}; expected >= 1.", o.chunk);
     PITA_CHECK(o.resample_end_sigma >= 0, "[anneal] resample_end_sigma: got {}; expected >= 0.",
                o.resample_end_sigma);
+    const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
+    PITA_CHECK(!o.tempering_from_score || lambda == 1.0,
+               "[anneal] tempering_weight: score needs the balanced drift (λ = 1), got λ = {}. "
+               "Set anneal.drift: balanced, or tempering_weight: energy.",
+               lambda);
 }
 
 double variance(const at::Tensor& v) {
@@ -90,9 +95,12 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
             }
             if (weighted) {
                 const at::Tensor cross = (-d.grad_u * d.score).flatten(1).sum(1).to(at::kDouble);
-                at::Tensor inc = lambda * gamma * 0.5 * g2 * cross +
-                                 lambda * 0.5 * g2 * d.div_score.to(at::kDouble) +
-                                 gamma * d.du_dt.to(at::kDouble);
+                const at::Tensor div = d.div_score.to(at::kDouble);
+                const at::Tensor du_dt = d.du_dt.to(at::kDouble);
+                at::Tensor inc = o.tempering_from_score  // λ = 1 (checked)
+                                     ? 0.5 * g2 * cross + du_dt + (2.0 - gamma) * 0.5 * g2 * div
+                                     : lambda * gamma * 0.5 * g2 * cross + lambda * 0.5 * g2 * div +
+                                           gamma * du_dt;
                 // The reference's biased variance control, per chunk (spec §5.3–5.4).
                 if (o.clamp_quantile > 0) inc = clamp_above_quantile(inc, o.clamp_quantile);
                 increments.push_back(inc);

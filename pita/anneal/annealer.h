@@ -47,7 +47,15 @@ struct SdeOptions {
     /// reference stops at σ ≈ 0.17–0.19, spec §5.5); the earlier of this and resample_end wins.
     double resample_end_sigma = 0.0;
     double clamp_quantile = 0.0;  ///< > 0: clamp increments above this quantile (reference 0.9)
-    int64_t chunk = 512;          ///< samples per model evaluation (memory, not results)
+    /// `anneal.tempering_weight: score` (not in the reference; balanced drift only). With λ = 1
+    /// the increment is the γ = 1 increment plus (γ − 1)[∂U/∂t − (g²/2)⟨s, ∇U⟩], and for one
+    /// noised density (the heat equation, s = −∇U) that bracket equals −(g²/2)∇·s. True: the
+    /// (γ − 1) part is taken from the score network's divergence instead of the energy network's
+    /// ∂U/∂t, i.e. increment = (g²/2)⟨−∇U, s⟩ + ∂U/∂t + (2 − γ)(g²/2)∇·s. The same for
+    /// consistent networks (tested on an exact model); it differs where the energy network's
+    /// time derivative is what is wrong (docs/RESULTS.md, session 12).
+    bool tempering_from_score = false;
+    int64_t chunk = 512;  ///< samples per model evaluation (memory, not results)
 };
 
 /// What each rung derives from its temperatures and the target (anneal_stage() sets them).

@@ -21,6 +21,7 @@ const nlohmann::json& keys_added_later() {
         {"/train/losses/consistency_group", 8},
         {"/train/init_from", ""},
         {"/anneal/resample_end_sigma", 0.0},
+        {"/anneal/tempering_weight", "energy"},  // session 12
     };
     return added;
 }

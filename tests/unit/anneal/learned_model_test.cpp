@@ -11,11 +11,13 @@
 #include "pita/anneal/annealing_model.h"
 #include "pita/core/error.h"
 #include "pita/core/rng.h"
+#include "pita/energy/gaussian_mixture.h"
 #include "pita/energy/isotropic_gaussian.h"
 #include "pita/model/energy_model.h"
 #include "pita/model/mlp.h"
 #include "pita/model/score_model.h"
 #include "pita/schedule/noise_schedule.h"
+#include "support/annealing_helpers.h"
 
 namespace pita {
 namespace {
@@ -123,6 +125,76 @@ TEST(Annealer, WeightsEndAtTheFirstStepBelowResampleEndSigma) {
     EXPECT_EQ(weighting_end_step(o, s), 138);
     o.resample_end_sigma = 100.0;  // above σ_max: no weighted step at all
     EXPECT_EQ(weighting_end_step(o, s), 0);
+}
+
+/// The exact model of a mixture with its ∂U/∂t scaled: an energy network whose time derivative
+/// is wrong while everything else is right.
+class WrongTimeDerivative final : public AnnealingModel {
+  public:
+    WrongTimeDerivative(const AnnealingModel& exact, double scale) : exact_(exact), scale_(scale) {}
+    DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
+                         at::Generator& gen) const override {
+        DriftInputs d = exact_.evaluate(x, t, with_weights, gen);
+        if (d.du_dt.defined()) d.du_dt = d.du_dt * scale_;
+        return d;
+    }
+    at::Tensor energy(const at::Tensor& x, double t) const override { return exact_.energy(x, t); }
+
+  private:
+    const AnnealingModel& exact_;
+    double scale_;
+};
+
+/// The accumulated log-weights of an unresampled annealing (centred: only differences matter).
+at::Tensor log_weights(const AnnealingModel& model, const NoiseSchedule& schedule, double gamma,
+                       bool from_score) {
+    AnnealOptions o = testing::options_for(2, gamma, 256, 50);
+    o.resample_interval = 0;
+    o.tempering_from_score = from_score;
+    at::Generator gen = make_generator(17);
+    const AnnealResult r = anneal(model, schedule, o, at::TensorOptions(at::kDouble), gen);
+    return r.log_weight - r.log_weight.mean();
+}
+
+TEST(Annealer, TemperingFromTheScoreEqualsTheEnergyFormForOneNoisedDensity) {
+    // A two-mode mixture with unequal widths, so ΔU differs between the modes and the (γ − 1)
+    // part of the weights matters. With the exact model, ∂U/∂t − (g²/2)⟨s, ∇U⟩ = −(g²/2)∇·s
+    // holds pointwise (the heat equation), so both forms give the same weights to round-off.
+    const GaussianMixture gmm(at::tensor({-3.0, 0.0, 3.0, 0.0}, at::kDouble).view({2, 2}),
+                              at::tensor({0.3, 1.5}, at::kDouble),
+                              at::tensor({0.5, 0.5}, at::kDouble));
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
+    const ExactAnnealingModel exact(gmm, schedule, 1, 2);
+    const at::Tensor a = log_weights(exact, schedule, 2.0, false);
+    const at::Tensor b = log_weights(exact, schedule, 2.0, true);
+    EXPECT_GT(a.std().item<double>(), 0.1);  // the premise: the weights do something
+    EXPECT_LT((a - b).abs().max().item<double>(), 1e-6 * (1 + a.abs().max().item<double>()));
+    // An energy network whose ∂U/∂t is 30 % off: the energy form carries the error γ times, the
+    // score form once (its ∂U/∂t term is the γ = 1 one). At γ = 1 the two forms are one
+    // increment whatever the networks.
+    const WrongTimeDerivative wrong(exact, 1.3);
+    const at::Tensor energy_error = log_weights(wrong, schedule, 2.0, false) - a;
+    const at::Tensor score_error = log_weights(wrong, schedule, 2.0, true) - b;
+    EXPECT_GT(energy_error.abs().max().item<double>(), 0.1);
+    EXPECT_LT((score_error - energy_error / 2.0).abs().max().item<double>(),
+              1e-6 * (1 + energy_error.abs().max().item<double>()));
+    EXPECT_LT((log_weights(wrong, schedule, 1.0, false) - log_weights(wrong, schedule, 1.0, true))
+                  .abs()
+                  .max()
+                  .item<double>(),
+              1e-9);
+}
+
+TEST(Annealer, TemperingFromTheScoreNeedsTheBalancedDrift) {
+    const GaussianMixture gmm(at::zeros({1, 2}, at::kDouble), at::ones({1}, at::kDouble),
+                              at::ones({1}, at::kDouble));
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
+    const ExactAnnealingModel exact(gmm, schedule, 1, 2);
+    AnnealOptions o = testing::options_for(2, 2.0, 8, 4);
+    o.tempering_from_score = true;
+    o.score_weight = -1;  // λ = γ, the reference drift
+    at::Generator gen = make_generator(1);
+    EXPECT_THROW(anneal(exact, schedule, o, at::TensorOptions(at::kDouble), gen), ConfigError);
 }
 
 // The warning reads the lineages after the end correction when there was one, and stays quiet

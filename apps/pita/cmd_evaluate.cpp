@@ -85,6 +85,14 @@ int64_t sampler_evaluations(const fs::path& root) {
         return read_json((root / "mcmc.json").string()).value("energy_evaluations", int64_t{0});
     if (fs::exists(root / "md.json"))  // pita md: one force evaluation per replica and step
         return read_json((root / "md.json").string()).value("force_evaluations", int64_t{0});
+    if (fs::exists(root / "anneal.json")) {  // pita anneal: correction + relaxation
+        const nlohmann::json record = read_json((root / "anneal.json").string());
+        int64_t total = 0;
+        if (record.contains("energy_evaluations"))
+            for (const auto& [phase, n] : record.at("energy_evaluations").items())
+                total += n.get<int64_t>();
+        return total;
+    }
     return 0;
 }
 

@@ -384,6 +384,15 @@ TEST_F(TrainCliTest, AnnealsFromACheckpointAndCountsTargetEvaluations) {
     while (std::getline(diag, line)) ++lines;
     EXPECT_EQ(lines, 6);  // header + 5 steps
 
+    // pita evaluate counts the sampler's evaluations from anneal.json (it reported 0 before).
+    const Outcome scored = run_pita("evaluate " + (dir_ / "a").string());
+    ASSERT_EQ(scored.exit_code, 0) << scored.output;
+    const nlohmann::json e = nlohmann::json::parse(std::ifstream(dir_ / "a/evaluation.json"));
+    EXPECT_EQ(e["sampler_energy_evaluations"].get<int64_t>(),
+              s["energy_evaluations"]["correction"].get<int64_t>() +
+                  s["energy_evaluations"]["relaxation"].get<int64_t>());
+    EXPECT_GT(e["sampler_energy_evaluations"].get<int64_t>(), 16);
+
     const Outcome up =
         run_pita("anneal " + anneal_cfg + " anneal.temperature=3 --out " + (dir_ / "b").string());
     EXPECT_EQ(up.exit_code, 2);

@@ -123,10 +123,7 @@ int run_anneal(const CommonArgs& args) {
     std::filesystem::create_directories(dir.path("anneal"));
     write_anneal_diagnostics(dir.path("anneal/diagnostics.csv"), r.stats);
     const std::string sub = temperature_dir(t_target);
-    write_sample_set(dir.path(sub), r.x, r.energy);
-    if (r.x_before_relaxation.defined())
-        write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
-                         r.energy_before_relaxation);
+    write_anneal_samples(dir.path(sub), r);
     write_json(dir.path("anneal.json"), summary);
     const nlohmann::json& evaluations = summary["energy_evaluations"];
     const nlohmann::json& sde = summary["sde"];

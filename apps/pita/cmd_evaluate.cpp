@@ -161,6 +161,7 @@ int run_evaluate(const EvaluateArgs& args) {
             stored.energies.defined() ? stored.energies : energy->energy(x.to(at::kDouble));
         EvaluationOptions set_options = options;
         set_options.sample_chains = chains;
+        set_options.sample_lineages = stored.lineages;
         nlohmann::json m = evaluate_samples(*energy, x, e, temperature,
                                             reference_root.empty()
                                                 ? std::nullopt

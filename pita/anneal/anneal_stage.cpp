@@ -12,6 +12,7 @@
 #include "pita/core/error.h"
 #include "pita/energy/energy.h"
 #include "pita/io/atomic_file.h"
+#include "pita/io/sample_set.h"
 #include "pita/mcmc/mean_free.h"
 #include "pita/molecule/molecular_graph.h"
 
@@ -151,6 +152,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
 
     at::Tensor x = r.x;
     at::Tensor e;
+    out.lineages = r.origin;
     nlohmann::json evaluations = {{"correction", 0}, {"relaxation", 0}};
     if (o.correct_to_target) {
         const auto t1 = std::chrono::steady_clock::now();
@@ -159,12 +161,12 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
                               o.correction_clamp_quantile, gen);
         x = c.x;
         e = c.energy;
+        out.lineages = r.origin.index_select(0, c.ancestors.to(r.origin.device()));
         evaluations["correction"] = c.energy_evaluations;
-        summary["correction"] = {
-            {"ess", c.ess},
-            {"unique_ancestors", c.unique_ancestors},
-            {"lineages", count_unique(r.origin.index_select(0, c.ancestors.to(r.origin.device())))},
-            {"non_finite", c.non_finite}};
+        summary["correction"] = {{"ess", c.ess},
+                                 {"unique_ancestors", c.unique_ancestors},
+                                 {"lineages", count_unique(out.lineages)},
+                                 {"non_finite", c.non_finite}};
         summary["seconds"]["correction"] = seconds_since(t1);
     }
     if (o.custom_relaxation.relax) {
@@ -218,6 +220,13 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     summary["mean_energy"] = finite.numel() > 0 ? finite.mean().item<double>() : NAN;
     summary["energy_evaluations"] = evaluations;
     return out;
+}
+
+void write_anneal_samples(const std::string& dir, const AnnealStageResult& r) {
+    write_sample_set(dir, r.x, r.energy, c10::kFloat, r.lineages);
+    if (r.x_before_relaxation.defined())
+        write_sample_set(dir + "/" + kBeforeRelaxationDir, r.x_before_relaxation,
+                         r.energy_before_relaxation, c10::kFloat, r.lineages);
 }
 
 std::string genealogy_warning(const nlohmann::json& summary) {

@@ -82,11 +82,19 @@ struct AnnealStageResult {
     /// evaluated for reporting only and not counted as the sampler's.
     at::Tensor x_before_relaxation;
     at::Tensor energy_before_relaxation;
+    /// [N] int64: the prior draw each sample descends from, through the SDE's resamplings and
+    /// the end correction's (lineages.npy; P(φ > 0)'s error counts them).
+    at::Tensor lineages;
     std::vector<AnnealStepStats> stats;
     /// γ, drift, SDE/correction/relaxation summaries, target-energy evaluations by phase
     /// ("correction", "relaxation"), seconds by phase, ⟨E⟩: the content of anneal.json.
     nlohmann::json summary;
 };
+
+/// Writes the rung's samples to `dir` (samples.npy, energies.npy, lineages.npy) and, when the
+/// samples were relaxed, what the networks delivered to `dir`/before_relaxation (pita/io/
+/// sample_set.h). Used by `pita anneal` and `pita run`, so both leave the same layout.
+void write_anneal_samples(const std::string& dir, const AnnealStageResult& r);
 
 /// @throws ConfigError unless 0 < t_to ≤ t_from (γ = 1 is allowed: it regenerates samples at the
 /// training temperature, a check of the models)

@@ -28,14 +28,22 @@ SampleSet read_sample_set(const std::string& dir) {
                       "[samples] {}: {} has {} values for {} samples.", dir, kEnergiesFile,
                       set.energies.numel(), set.samples.size(0));
     }
+    if (std::filesystem::exists(d / kLineagesFile)) {
+        set.lineages = read_npy((d / kLineagesFile).string()).to(at::kLong);
+        PITA_CHECK_AS(IoError,
+                      set.lineages.dim() == 1 && set.lineages.size(0) == set.samples.size(0),
+                      "[samples] {}: {} has {} values for {} samples.", dir, kLineagesFile,
+                      set.lineages.numel(), set.samples.size(0));
+    }
     return set;
 }
 
 void write_sample_set(const std::string& dir, const at::Tensor& samples, const at::Tensor& energies,
-                      c10::ScalarType dtype) {
+                      c10::ScalarType dtype, const at::Tensor& lineages) {
     std::filesystem::create_directories(dir);
     write_npy(dir + "/" + kSamplesFile, samples.to(dtype).cpu());
     write_npy(dir + "/" + kEnergiesFile, energies.to(at::kDouble).cpu());
+    if (lineages.defined()) write_npy(dir + "/" + kLineagesFile, lineages.to(at::kLong).cpu());
 }
 
 }  // namespace pita

@@ -84,9 +84,11 @@ void report_outliers(nlohmann::json& out, const at::Tensor& x, const at::Tensor&
 /// P(φ > 0) of torsion k: of a time series of `chains` chains when chains ≥ 1, else of
 /// independent samples (distinct rows of x).
 PositiveFraction phi_positive(const at::Tensor& angles, int64_t k, const at::Tensor& x,
-                              int64_t chains) {
+                              int64_t chains, const at::Tensor& lineages = {}) {
     const at::Tensor a = angles.select(1, k);
-    return chains >= 1 ? positive_fraction_of_chains(a, chains) : positive_fraction(a, x);
+    if (chains >= 1) return positive_fraction_of_chains(a, chains);
+    return lineages.defined() ? positive_fraction_of_lineages(a, lineages)
+                              : positive_fraction(a, x);
 }
 
 /// The chains `rows` rows form, or 0 when the layout does not fit them (rows dropped as
@@ -102,11 +104,13 @@ nlohmann::json phi_entry(const std::string& name, const PositiveFraction& f) {
                         {"distinct_samples", f.distinct_samples},
                         {"standard_error_from", f.standard_error_from}};
     if (f.standard_error_from == "chains") e["tau_frames"] = f.tau;
+    if (f.standard_error_from == "lineages") e["lineages"] = f.lineages;
     return e;
 }
 
 void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::Tensor& angles,
-                           int64_t chains, const EvaluationOptions& options) {
+                           int64_t chains, const at::Tensor& lineages,
+                           const EvaluationOptions& options) {
     const ChiralityCounts c = count_chirality(x, options.chiral_centres);
     const auto n = static_cast<double>(x.size(0));
     out["chirality"] = {{"l_form", c.l_form},
@@ -119,8 +123,9 @@ void add_structure_metrics(nlohmann::json& out, const at::Tensor& x, const at::T
     out["phi_positive"] = nlohmann::json::array();
     for (std::size_t k = 0; k < options.torsion_names.size(); ++k) {
         if (options.torsion_names[k].rfind("phi", 0) != 0) continue;
-        out["phi_positive"].push_back(phi_entry(
-            options.torsion_names[k], phi_positive(angles, static_cast<int64_t>(k), x, chains)));
+        out["phi_positive"].push_back(
+            phi_entry(options.torsion_names[k],
+                      phi_positive(angles, static_cast<int64_t>(k), x, chains, lineages)));
     }
 }
 
@@ -315,7 +320,18 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
                 "{} usable rows of {} do not form {} chains: P(φ > 0)'s error treats them as "
                 "independent samples",
                 x_ok.size(0), total, options.sample_chains);
-        add_structure_metrics(out, x_ok, all_angles, chains, options);
+        // Lineages likewise label the rows as stored.
+        const bool lineages_fit =
+            options.sample_lineages.defined() && options.sample_lineages.numel() == total;
+        if (options.sample_lineages.defined() && (!lineages_fit || x_ok.size(0) != total))
+            out["sample_lineages_note"] = fmt::format(
+                "{} usable rows of {} with {} lineage labels: P(φ > 0)'s error treats the rows "
+                "as independent samples",
+                x_ok.size(0), total, options.sample_lineages.numel());
+        add_structure_metrics(
+            out, x_ok, all_angles, chains,
+            lineages_fit && x_ok.size(0) == total ? options.sample_lineages : at::Tensor(),
+            options);
     }
     if (!reference) {
         report_outliers(out, x_ok, e_ok, temperature, energy.translation_invariant(), x_ok, e_ok);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <ATen/core/Tensor.h>  // EvaluationOptions holds the samples' lineages by value
 #include <nlohmann/json.hpp>
 
 #include "pita/core/tensor_fwd.h"
@@ -54,6 +55,11 @@ struct EvaluationOptions {
     /// frames' autocorrelation (positive_fraction_of_chains). 0 = independent samples (SMC
     /// output), or a layout the rows do not fit (then ignored, with a note).
     int64_t sample_chains = 0;
+    /// [N] int64, or undefined: the prior draw each evaluated row descends from (an SMC
+    /// population, SampleSet::lineages). P(φ > 0)'s standard error then counts lineages, not
+    /// copies (positive_fraction_of_lineages). Ignored for a time series (sample_chains) and
+    /// when rows were dropped as non-finite (then with a note).
+    at::Tensor sample_lineages;
 };
 
 /// For a peptide target (energy.type molecule): its φ/ψ torsions, its bonds and chirality

@@ -75,6 +75,31 @@ PositiveFraction positive_fraction_of_chains(const at::Tensor& angles, int64_t c
     return out;
 }
 
+PositiveFraction positive_fraction_of_lineages(const at::Tensor& angles,
+                                               const at::Tensor& lineage) {
+    const at::Tensor a = angles.to(at::kCPU, at::kDouble).reshape(-1);
+    const at::Tensor id = lineage.to(at::kCPU, at::kLong).reshape(-1);
+    PITA_CHECK(id.numel() == a.numel(),
+               "[metrics] positive_fraction_of_lineages: {} angles but {} lineage labels.",
+               a.numel(), id.numel());
+    PositiveFraction out = positive_fraction(a);
+    if (a.numel() == 0) return out;
+    const auto [labels, cluster] = at::_unique(id, /*sorted=*/true, /*return_inverse=*/true);
+    const int64_t c = labels.numel();
+    const at::Tensor deviation = a.gt(0).to(at::kDouble) - out.fraction;
+    const at::Tensor sums = at::zeros({c}, deviation.options()).index_add_(0, cluster, deviation);
+    const double n = static_cast<double>(a.numel());
+    const double clustered = c >= 2
+                                 ? std::sqrt(static_cast<double>(c) / static_cast<double>(c - 1) *
+                                             sums.pow(2).sum().item<double>()) /
+                                       n
+                                 : 0.5;
+    out.standard_error = std::max(out.standard_error, clustered);
+    out.standard_error_from = "lineages";
+    out.lineages = c;
+    return out;
+}
+
 double ramachandran_kl(const at::Tensor& reference, const at::Tensor& generated, int64_t bins) {
     PITA_CHECK(reference.dim() == 2 && reference.size(1) == 2 && generated.dim() == 2 &&
                    generated.size(1) == 2,

@@ -21,6 +21,7 @@ struct PositiveFraction {
     /// samples), and what the standard error is built on: "distinct samples" or "chains".
     double tau = 1.0;
     std::string standard_error_from = "distinct samples";
+    int64_t lineages = 0;  ///< the SMC lineages the error counts (positive_fraction_of_lineages)
 };
 
 /// @param angles  [N] radians; non-finite entries are dropped
@@ -37,6 +38,14 @@ PositiveFraction positive_fraction(const at::Tensor& angles);
 /// cannot be estimated (under 32 frames per chain) it falls back to sqrt(p(1 − p)/N) and says so
 /// in standard_error_from.
 PositiveFraction positive_fraction_of_chains(const at::Tensor& angles, int64_t chains);
+
+/// P(φ > 0) of an SMC population: `lineage` [N] int64 names the prior draw each sample descends
+/// from (AnnealResult::origin). Copies of one trajectory share their basin, so the samples are
+/// clusters, not independent draws: 512 samples from 37 lineages carry about as much information
+/// as 37. The standard error is the cluster-robust one, sqrt(C/(C − 1) Σ_c S_c²)/N with S_c the
+/// sum of (1[φ > 0] − p) over lineage c and C lineages, never below the distinct-sample bound;
+/// with one lineage it is 0.5 (one draw says nothing about a fraction).
+PositiveFraction positive_fraction_of_lineages(const at::Tensor& angles, const at::Tensor& lineage);
 
 /// The Ramachandran KL divergence KL(ref ‖ gen) of one residue's (φ, ψ) (the definition the
 /// paper's number most likely follows, FAB's evaluate_aldp; spec §7): 64×64 histograms over

@@ -340,11 +340,8 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             phase, fmt::format("min ESS {:.0f}", r.summary["sde"]["min_ess"].get<double>()));
         check_and_fix_chirality(r, chiral_centres_of(energy), o.fix_mirrored);
         const std::string sub = rung_dir(ladder, i + 1);
-        write_sample_set(dir.path(sub), r.x, r.energy);
+        write_anneal_samples(dir.path(sub), r);
         write_molecule_views(dir.path(sub), energy, r.x);
-        if (r.x_before_relaxation.defined())
-            write_sample_set(dir.path(sub + "/" + kBeforeRelaxationDir), r.x_before_relaxation,
-                             r.energy_before_relaxation);
         write_anneal_diagnostics(dir.path(sub + "/diagnostics.csv"), r.stats);
         write_json(dir.path(sub + "/anneal.json"), r.summary);
         state.add_evaluations("correction",
@@ -403,6 +400,7 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         // independent draws.
         evaluation.sample_chains =
             i == 0 && o.data.sampler == DataSampler::Md ? o.data.md.n_replicas : 0;
+        evaluation.sample_lineages = set.lineages;
         nlohmann::json m =
             evaluate_samples(energy, set.samples, set.energies, ladder[i], reference, evaluation);
         m["temperature"] = ladder[i];
@@ -431,8 +429,10 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         const std::string raw = sub + "/" + kBeforeRelaxationDir;
         if (has_sample_set(dir.path(raw))) {
             const SampleSet networks = read_sample_set(dir.path(raw));
+            EvaluationOptions raw_evaluation = o.evaluation;
+            raw_evaluation.sample_lineages = networks.lineages;
             nlohmann::json b = evaluate_samples(energy, networks.samples, networks.energies,
-                                                ladder[i], reference, o.evaluation);
+                                                ladder[i], reference, raw_evaluation);
             b["temperature"] = ladder[i];
             b["samples_file"] = raw + "/samples.npy";
             b["source"] = "networks";

@@ -62,6 +62,15 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
     ASSERT_EQ(low["phi_positive"].size(), 1u);
     EXPECT_TRUE(low["phi_positive"][0].contains("reference_fraction"));
     EXPECT_TRUE(low["phi_positive"][0].contains("z"));
+    // The SMC samples' error counts their lineages (lineages.npy): after the end correction's
+    // resampling when there is one (the smoke config's), as anneal.json counts them.
+    const nlohmann::json& smc = low["smc"];
+    for (const nlohmann::json* set : {&low, &low["before_relaxation"]}) {
+        EXPECT_EQ((*set)["phi_positive"][0]["standard_error_from"], "lineages");
+        EXPECT_EQ((*set)["phi_positive"][0]["lineages"], smc.contains("correction_lineages")
+                                                             ? smc["correction_lineages"]
+                                                             : smc["lineages"]);
+    }
     ASSERT_EQ(low["rama_kl"].size(), 1u);
     EXPECT_GT(low["rama_kl"][0]["floor"].get<double>(), 0.0);
     const nlohmann::json anneal = json_at(dir_ / "r/T755.95/anneal.json");

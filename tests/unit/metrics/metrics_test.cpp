@@ -339,5 +339,35 @@ TEST(PositiveFraction, OfChainsFallsBackWhenTooShortAndRefusesAMisfit) {
     EXPECT_THROW(positive_fraction_of_chains(phi, 5), ConfigError);
 }
 
+TEST(PositiveFraction, OfLineagesCountsTrajectoriesNotCopies) {
+    // 64 lineages of 8 copies each (distinct angles, same basin): with equal cluster sizes the
+    // cluster-robust error is exactly sqrt(p(1 − p)/(C − 1)), sqrt(8 · 511/504) times the
+    // distinct-sample one.
+    constexpr int64_t kC = 64, kCopies = 8;
+    at::Tensor angles = at::empty({kC * kCopies}, at::kDouble);
+    at::Tensor lineage = at::empty({kC * kCopies}, at::kLong);
+    for (int64_t c = 0; c < kC; ++c)
+        for (int64_t j = 0; j < kCopies; ++j) {
+            const int64_t i = c * kCopies + j;
+            angles[i] = (c % 10 < 3 ? 1.0 : -1.0) * (1.0 + 0.001 * static_cast<double>(i));
+            lineage[i] = 1000 + 3 * c;  // any labels
+        }
+    const PositiveFraction f = positive_fraction_of_lineages(angles, lineage);
+    const double p = f.fraction;
+    EXPECT_EQ(f.standard_error_from, "lineages");
+    EXPECT_EQ(f.lineages, kC);
+    EXPECT_EQ(f.distinct_samples, kC * kCopies);
+    EXPECT_NEAR(f.standard_error, std::sqrt(p * (1 - p) / (kC - 1)), 1e-12);
+    EXPECT_GT(f.standard_error, 2.5 * positive_fraction(angles).standard_error);
+    // Every sample its own lineage: the distinct-sample error (the estimator's C/(C − 1) aside).
+    const PositiveFraction own = positive_fraction_of_lineages(angles, at::arange(kC * kCopies));
+    EXPECT_NEAR(own.standard_error, positive_fraction(angles).standard_error, 1e-3);
+    // One lineage: one draw, the largest error a fraction can have.
+    EXPECT_EQ(
+        positive_fraction_of_lineages(angles, at::zeros({kC * kCopies}, at::kLong)).standard_error,
+        0.5);
+    EXPECT_THROW(positive_fraction_of_lineages(angles, at::zeros({3}, at::kLong)), ConfigError);
+}
+
 }  // namespace
 }  // namespace pita

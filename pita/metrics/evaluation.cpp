@@ -320,17 +320,17 @@ nlohmann::json evaluate_samples(const Energy& energy, const at::Tensor& x_all,
                 "{} usable rows of {} do not form {} chains: P(φ > 0)'s error treats them as "
                 "independent samples",
                 x_ok.size(0), total, options.sample_chains);
-        // Lineages likewise label the rows as stored.
+        // Lineages label the rows as stored; unlike a chain layout they survive dropped rows.
         const bool lineages_fit =
             options.sample_lineages.defined() && options.sample_lineages.numel() == total;
-        if (options.sample_lineages.defined() && (!lineages_fit || x_ok.size(0) != total))
+        if (options.sample_lineages.defined() && !lineages_fit)
             out["sample_lineages_note"] = fmt::format(
-                "{} usable rows of {} with {} lineage labels: P(φ > 0)'s error treats the rows "
-                "as independent samples",
-                x_ok.size(0), total, options.sample_lineages.numel());
+                "{} lineage labels for {} rows: P(φ > 0)'s error treats the rows as independent "
+                "samples",
+                options.sample_lineages.numel(), total);
         add_structure_metrics(
             out, x_ok, all_angles, chains,
-            lineages_fit && x_ok.size(0) == total ? options.sample_lineages : at::Tensor(),
+            lineages_fit ? options.sample_lineages.to(at::kCPU).index({usable}) : at::Tensor(),
             options);
     }
     if (!reference) {

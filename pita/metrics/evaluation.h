@@ -57,8 +57,8 @@ struct EvaluationOptions {
     int64_t sample_chains = 0;
     /// [N] int64, or undefined: the prior draw each evaluated row descends from (an SMC
     /// population, SampleSet::lineages). P(φ > 0)'s standard error then counts lineages, not
-    /// copies (positive_fraction_of_lineages). Ignored for a time series (sample_chains) and
-    /// when rows were dropped as non-finite (then with a note).
+    /// copies (positive_fraction_of_lineages), over the rows kept. Ignored for a time series
+    /// (sample_chains) and when the count does not match the rows (then with a note).
     at::Tensor sample_lineages;
 };
 

@@ -310,6 +310,29 @@ TEST(Tica, EvaluateSamplesReportsTicaAgainstAPeptideReference) {
     EXPECT_FALSE(skipped.contains("tica"));
     EXPECT_THAT(skipped.value("tica_skipped", ""), HasSubstr("lag"));
 }
+
+// P(φ > 0)'s error counts the lineages of the rows kept: a non-finite row drops out of its
+// lineage, not the labels of the rest; labels that do not match the rows are refused with a note.
+TEST(PositiveFraction, EvaluateSamplesCountsTheLineagesOfTheRowsItKeeps) {
+    const Molecule aldp(testing::molecule_params("aldp"));
+    EvaluationOptions o;
+    o.rugh_samples = 2;
+    add_target_torsions(aldp, o);
+    const std::string dir = std::string(PITA_SOURCE_DIR) + "/data/aldp/reference/T755.95";
+    at::Tensor x = read_npy(dir + "/samples.npy").to(at::kDouble).slice(0, 0, 64).clone();
+    const at::Tensor e = read_npy(dir + "/energies.npy").slice(0, 0, 64);
+    x[0][0][0] = NAN;
+    o.sample_lineages = at::arange(64, at::kLong).div(8, "floor");  // 8 lineages of 8 rows
+    const nlohmann::json m = evaluate_samples(aldp, x, e, 755.95, std::nullopt, o);
+    ASSERT_EQ(m["samples_used"], 63);
+    EXPECT_EQ(m["phi_positive"][0]["standard_error_from"], "lineages") << m.dump();
+    EXPECT_EQ(m["phi_positive"][0]["lineages"], 8);
+    EXPECT_FALSE(m.contains("sample_lineages_note"));
+    o.sample_lineages = at::zeros({10}, at::kLong);
+    const nlohmann::json misfit = evaluate_samples(aldp, x, e, 755.95, std::nullopt, o);
+    EXPECT_EQ(misfit["phi_positive"][0]["standard_error_from"], "distinct samples");
+    EXPECT_THAT(misfit.value("sample_lineages_note", ""), HasSubstr("10 lineage labels"));
+}
 #endif
 
 }  // namespace

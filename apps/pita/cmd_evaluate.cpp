@@ -72,27 +72,24 @@ std::vector<FoundSampleSet> find_sample_sets(const fs::path& root) {
     return sets;
 }
 
+/// The sum of a run record's "energy_evaluations" by phase (state.json, anneal.json).
+int64_t evaluations_by_phase(const nlohmann::json& record) {
+    int64_t total = 0;
+    for (const auto& [phase, n] : record.at("energy_evaluations").items())
+        total += n.get<int64_t>();
+    return total;
+}
+
 /// The sampler's own target-energy evaluations, as the directory recorded them (0 if unknown).
 int64_t sampler_evaluations(const fs::path& root) {
-    if (fs::exists(root / "state.json")) {  // pita run: by phase
-        const nlohmann::json state = read_json((root / "state.json").string());
-        int64_t total = 0;
-        for (const auto& [phase, n] : state.at("energy_evaluations").items())
-            total += n.get<int64_t>();
-        return total;
-    }
+    if (fs::exists(root / "state.json"))  // pita run: by phase
+        return evaluations_by_phase(read_json((root / "state.json").string()));
     if (fs::exists(root / "mcmc.json"))  // pita mcmc
         return read_json((root / "mcmc.json").string()).value("energy_evaluations", int64_t{0});
     if (fs::exists(root / "md.json"))  // pita md: one force evaluation per replica and step
         return read_json((root / "md.json").string()).value("force_evaluations", int64_t{0});
-    if (fs::exists(root / "anneal.json")) {  // pita anneal: correction + relaxation
-        const nlohmann::json record = read_json((root / "anneal.json").string());
-        int64_t total = 0;
-        if (record.contains("energy_evaluations"))
-            for (const auto& [phase, n] : record.at("energy_evaluations").items())
-                total += n.get<int64_t>();
-        return total;
-    }
+    if (fs::exists(root / "anneal.json"))  // pita anneal: correction + relaxation
+        return evaluations_by_phase(read_json((root / "anneal.json").string()));
     return 0;
 }
 

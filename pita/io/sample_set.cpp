@@ -13,6 +13,21 @@ bool has_sample_set(const std::string& dir) {
     return std::filesystem::exists(std::filesystem::path(dir) / kSamplesFile);
 }
 
+namespace {
+
+/// DIR/`file` as one value per sample in `dtype`, or undefined when the file is absent.
+at::Tensor read_per_sample(const std::filesystem::path& d, const char* file, int64_t samples,
+                           c10::ScalarType dtype) {
+    if (!std::filesystem::exists(d / file)) return {};
+    const at::Tensor v = read_npy((d / file).string()).to(dtype);
+    PITA_CHECK_AS(IoError, v.dim() == 1 && v.size(0) == samples,
+                  "[samples] {}: {} has {} values for {} samples.", d.string(), file, v.numel(),
+                  samples);
+    return v;
+}
+
+}  // namespace
+
 SampleSet read_sample_set(const std::string& dir) {
     const std::filesystem::path d(dir);
     PITA_CHECK_AS(IoError, std::filesystem::exists(d / kSamplesFile),
@@ -21,20 +36,8 @@ SampleSet read_sample_set(const std::string& dir) {
                   dir, kSamplesFile);
     SampleSet set;
     set.samples = read_npy((d / kSamplesFile).string());
-    if (std::filesystem::exists(d / kEnergiesFile)) {
-        set.energies = read_npy((d / kEnergiesFile).string()).to(at::kDouble);
-        PITA_CHECK_AS(IoError,
-                      set.energies.dim() == 1 && set.energies.size(0) == set.samples.size(0),
-                      "[samples] {}: {} has {} values for {} samples.", dir, kEnergiesFile,
-                      set.energies.numel(), set.samples.size(0));
-    }
-    if (std::filesystem::exists(d / kLineagesFile)) {
-        set.lineages = read_npy((d / kLineagesFile).string()).to(at::kLong);
-        PITA_CHECK_AS(IoError,
-                      set.lineages.dim() == 1 && set.lineages.size(0) == set.samples.size(0),
-                      "[samples] {}: {} has {} values for {} samples.", dir, kLineagesFile,
-                      set.lineages.numel(), set.samples.size(0));
-    }
+    set.energies = read_per_sample(d, kEnergiesFile, set.samples.size(0), at::kDouble);
+    set.lineages = read_per_sample(d, kLineagesFile, set.samples.size(0), at::kLong);
     return set;
 }
 

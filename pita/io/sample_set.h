@@ -40,9 +40,9 @@ struct SampleSet {
     at::Tensor lineages;
 };
 
-/// Reads DIR/samples.npy and, when present, DIR/energies.npy (as float64).
-/// @throws IoError when samples.npy is missing or unreadable, or the energies are not one per
-///         sample (the message names the folder)
+/// Reads DIR/samples.npy and, when present, DIR/energies.npy (as float64) and DIR/lineages.npy.
+/// @throws IoError when samples.npy is missing or unreadable, or the energies or lineages are not
+///         one per sample (the message names the folder)
 SampleSet read_sample_set(const std::string& dir);
 
 }  // namespace pita

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "pita/core/error.h"
+#include "pita/io/sample_set.h"
 #include "support/text_helpers.h"
 
 namespace pita {
@@ -293,6 +294,32 @@ TEST_F(Npy, NumpyLoadsFilesWrittenByPita) {
     std::string log;
     EXPECT_EQ(run_python(script, log), 0) << log;
     EXPECT_THAT(log, HasSubstr("ok"));
+}
+
+// A sample set round-trips with its optional per-sample columns, and a column that is not one
+// value per sample is refused with the folder and the file named.
+TEST_F(Npy, SampleSetReadsItsPerSampleColumnsAndNamesAMisfit) {
+    const at::Tensor x = at::randn({4, 3, 3}, at::kDouble);
+    const at::Tensor e = at::arange(4, at::kDouble);
+    const at::Tensor lineages = at::tensor({7, 7, 2, 9}, at::kLong);
+    write_sample_set(file("full"), x, e, at::kDouble, lineages);
+    SampleSet set = read_sample_set(file("full"));
+    expect_bitwise_equal(x, set.samples);
+    expect_bitwise_equal(e, set.energies);
+    expect_bitwise_equal(lineages, set.lineages);
+    write_sample_set(file("plain"), x, e);
+    EXPECT_FALSE(read_sample_set(file("plain")).lineages.defined());
+    for (const char* column : {kLineagesFile, kEnergiesFile}) {
+        const std::string misfit = file(std::string("misfit_") + column);
+        write_sample_set(misfit, x, e, at::kDouble, lineages);
+        write_npy(misfit + "/" + column, at::zeros({3}, at::kLong));
+        try {
+            read_sample_set(misfit);
+            ADD_FAILURE() << column << " with 3 values for 4 samples was accepted";
+        } catch (const IoError& err) {
+            EXPECT_THAT(err.what(), HasSubstr(std::string(column) + " has 3 values for 4 samples"));
+        }
+    }
 }
 
 }  // namespace

@@ -40,19 +40,30 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     o.sde.resample_end = a.get_int("resample_end", -1, Bounds::at_least(-1));  // -1: the last step
     o.sde.resample_end_sigma = a.get_double("resample_end_sigma", 0.0, Bounds::at_least(0));
     o.sde.clamp_quantile = a.get_double("clamp_quantile", 0.0, Bounds::between(0, 1));
-    // Where the weights' (γ − 1) part comes from (pita/anneal/annealer.h, SdeOptions).
-    o.sde.tempering_from_score =
-        a.get_choice("tempering_weight", "energy", {"energy", "score"}) == "score";
-    if (o.sde.tempering_from_score && o.reference_drift)
+    // Where the weights' (γ − 1) part comes from (pita/anneal/annealer.h, TemperingWeight).
+    const std::string tempering =
+        a.get_choice("tempering_weight", "energy", {"energy", "score", "score_only"});
+    o.sde.tempering = tempering == "score"        ? TemperingWeight::Score
+                      : tempering == "score_only" ? TemperingWeight::ScoreOnly
+                                                  : TemperingWeight::Energy;
+    if (o.sde.tempering != TemperingWeight::Energy && o.reference_drift)
         a.error("tempering_weight",
-                "score needs the balanced drift (λ = 1); the reference drift weights the score "
-                "by γ. Set anneal.drift: balanced, or tempering_weight: energy.");
+                tempering +
+                    " needs the balanced drift (λ = 1); the reference drift weights the score "
+                    "by γ. Set anneal.drift: balanced, or tempering_weight: energy.");
+    // score_only never evaluates the energy network, which the end correction's U(x, 0) needs.
+    o.model.energy_network = o.sde.tempering != TemperingWeight::ScoreOnly;
     o.sde.chunk = a.get_int("chunk", o.sde.chunk, Bounds::at_least(1));
     o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
                              ? DivergenceEstimator::Exact
                              : DivergenceEstimator::Hutchinson;
     o.model.hutchinson_probes = a.get_int("hutchinson_probes", 1, Bounds::between(1, 1024));
     o.correct_to_target = a.get_bool("correct_to_target", true);
+    if (o.correct_to_target && !o.model.energy_network)
+        a.error("correct_to_target",
+                "the end correction weighs samples by the energy network's U(x, 0), which "
+                "tempering_weight: score_only does not use. Set anneal.correct_to_target: false, "
+                "or choose tempering_weight: energy or score.");
     o.correction_clamp_quantile =
         a.get_double("correction_clamp_quantile", 0.0, Bounds::between(0, 1));
     o.relax_steps = a.get_int("relax_steps", 0, Bounds::at_least(0));
@@ -212,7 +223,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     summary["gamma"] = rung.gamma;
     summary["drift"] = o.reference_drift ? "reference" : "balanced";
     summary["score_weight"] = rung.score_weight;
-    summary["tempering_weight"] = o.sde.tempering_from_score ? "score" : "energy";
+    summary["tempering_weight"] = tempering_weight_name(o.sde.tempering);
     summary["from_temperature"] = t_from;
     summary["temperature"] = t_to;
     summary["samples"] = x.size(0);

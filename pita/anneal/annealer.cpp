@@ -32,10 +32,10 @@ void check(const AnnealOptions& o) {
     PITA_CHECK(o.resample_end_sigma >= 0, "[anneal] resample_end_sigma: got {}; expected >= 0.",
                o.resample_end_sigma);
     const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
-    PITA_CHECK(!o.tempering_from_score || lambda == 1.0,
-               "[anneal] tempering_weight: score needs the balanced drift (λ = 1), got λ = {}. "
+    PITA_CHECK(o.tempering == TemperingWeight::Energy || lambda == 1.0,
+               "[anneal] tempering_weight: {} needs the balanced drift (λ = 1), got λ = {}. "
                "Set anneal.drift: balanced, or tempering_weight: energy.",
-               lambda);
+               tempering_weight_name(o.tempering), lambda);
 }
 
 double variance(const at::Tensor& v) {
@@ -44,6 +44,18 @@ double variance(const at::Tensor& v) {
 }
 
 }  // namespace
+
+std::string tempering_weight_name(TemperingWeight w) {
+    switch (w) {
+        case TemperingWeight::Energy:
+            return "energy";
+        case TemperingWeight::Score:
+            return "score";
+        case TemperingWeight::ScoreOnly:
+            return "score_only";
+    }
+    return "?";
+}
 
 int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule) {
     int64_t end = o.resample_end < 0 ? o.steps : std::min(o.resample_end, o.steps);
@@ -66,6 +78,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
     const int64_t end = weighting_end_step(o, schedule);
     const double dt = 1.0 / static_cast<double>(o.steps);
+    const bool score_only = o.tempering == TemperingWeight::ScoreOnly;
 
     // Prior: the noised marginal at t = 1 tempered by γ, N(0, h(1)/γ).
     at::Tensor x = at::randn({n, o.n_particles, o.spatial_dim}, gen, tensor_options) *
@@ -87,20 +100,27 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         for (int64_t i = 0; i < n; i += o.chunk) {
             const at::Tensor xc = x.slice(0, i, i + o.chunk);
             const DriftInputs d = model.evaluate(xc, t, weighted, gen);
-            drifts.push_back(0.5 * g2 * (lambda * d.score - gamma * d.grad_u));
+            // ScoreOnly: the score network stands in for −∇U; the energy outputs are not read.
+            const at::Tensor grad_u = score_only ? -d.score : d.grad_u;
+            drifts.push_back(0.5 * g2 * (lambda * d.score - gamma * grad_u));
             if (o.probe) {
                 const double h = schedule.h(t);
                 probed_score += o.probe(xc + h * d.score);
-                probed_energy += o.probe(xc - h * d.grad_u);
+                if (!score_only) probed_energy += o.probe(xc - h * grad_u);
             }
             if (weighted) {
-                const at::Tensor cross = (-d.grad_u * d.score).flatten(1).sum(1).to(at::kDouble);
                 const at::Tensor div = d.div_score.to(at::kDouble);
-                const at::Tensor du_dt = d.du_dt.to(at::kDouble);
-                at::Tensor inc = o.tempering_from_score  // λ = 1 (checked)
-                                     ? 0.5 * g2 * cross + du_dt + (2.0 - gamma) * 0.5 * g2 * div
-                                     : lambda * gamma * 0.5 * g2 * cross + lambda * 0.5 * g2 * div +
-                                           gamma * du_dt;
+                at::Tensor inc;
+                if (score_only) {
+                    inc = (1.0 - gamma) * 0.5 * g2 * div;
+                } else {
+                    const at::Tensor cross = (-grad_u * d.score).flatten(1).sum(1).to(at::kDouble);
+                    const at::Tensor du_dt = d.du_dt.to(at::kDouble);
+                    inc = o.tempering == TemperingWeight::Score  // λ = 1 (checked)
+                              ? 0.5 * g2 * cross + du_dt + (2.0 - gamma) * 0.5 * g2 * div
+                              : lambda * gamma * 0.5 * g2 * cross + lambda * 0.5 * g2 * div +
+                                    gamma * du_dt;
+                }
                 // The reference's biased variance control, per chunk (spec §5.3–5.4).
                 if (o.clamp_quantile > 0) inc = clamp_above_quantile(inc, o.clamp_quantile);
                 increments.push_back(inc);
@@ -117,7 +137,8 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
         st.lineages = lineages;
         if (o.probe) {
             st.probe_score = static_cast<double>(probed_score) / static_cast<double>(n);
-            st.probe_energy = static_cast<double>(probed_energy) / static_cast<double>(n);
+            if (!score_only)
+                st.probe_energy = static_cast<double>(probed_energy) / static_cast<double>(n);
         }
         if (weighted) {
             const at::Tensor inc = at::cat(increments) * dt;

@@ -33,6 +33,30 @@
 
 namespace pita {
 
+/// `anneal.tempering_weight`: which network the log-weights (and, for ScoreOnly, the drift) use.
+enum class TemperingWeight {
+    /// The reference's: increment λγ(g²/2)⟨−∇U, s⟩ + λ(g²/2)∇·s + γ∂U/∂t.
+    Energy,
+    /// Not in the reference; balanced drift only. With λ = 1 the increment is the γ = 1 increment
+    /// plus (γ − 1)[∂U/∂t − (g²/2)⟨s, ∇U⟩], and for one noised density (the heat equation,
+    /// s = −∇U) that bracket equals −(g²/2)∇·s. Here the (γ − 1) part is taken from the score
+    /// network's divergence instead of the energy network's ∂U/∂t, i.e. increment =
+    /// (g²/2)⟨−∇U, s⟩ + ∂U/∂t + (2 − γ)(g²/2)∇·s. The same for consistent networks (tested on an
+    /// exact model); an error in ∂U/∂t enters once instead of γ times (docs/RESULTS.md, session
+    /// 12).
+    Score,
+    /// Not in the reference; balanced drift only. The score network alone: drift (g²/2)(1 + γ)s
+    /// (s in place of −∇U) and increment (1 − γ)(g²/2)∇·s, the others' value for consistent
+    /// networks. What is dropped is the γ = 1 increment (g²/2)(⟨−∇U, s⟩ + ∇·s) + ∂U/∂t, which is
+    /// 0 for consistent networks and otherwise measures how far the two networks disagree: the
+    /// weights then follow the tempered path of the score network's own noised densities (exact
+    /// when s is the score of a heat-equation path), in the spirit of the Feynman–Kac correctors
+    /// of Skreta et al. 2025 (arXiv 2503.02819), which anneal a score model alone. The energy
+    /// network is not evaluated, and the weights keep only the divergence estimate's noise. On
+    /// ALDP the dropped disagreement is what emptied the φ > 0 basin (docs/RESULTS.md, session 14).
+    ScoreOnly,
+};
+
 /// What the user chooses for every rung (the `anneal:` section): the SMC population, the time
 /// grid and the resampling schedule.
 struct SdeOptions {
@@ -47,14 +71,8 @@ struct SdeOptions {
     /// reference stops at σ ≈ 0.17–0.19, spec §5.5); the earlier of this and resample_end wins.
     double resample_end_sigma = 0.0;
     double clamp_quantile = 0.0;  ///< > 0: clamp increments above this quantile (reference 0.9)
-    /// `anneal.tempering_weight: score` (not in the reference; balanced drift only). With λ = 1
-    /// the increment is the γ = 1 increment plus (γ − 1)[∂U/∂t − (g²/2)⟨s, ∇U⟩], and for one
-    /// noised density (the heat equation, s = −∇U) that bracket equals −(g²/2)∇·s. True: the
-    /// (γ − 1) part is taken from the score network's divergence instead of the energy network's
-    /// ∂U/∂t, i.e. increment = (g²/2)⟨−∇U, s⟩ + ∂U/∂t + (2 − γ)(g²/2)∇·s. The same for
-    /// consistent networks (tested on an exact model); it differs where the energy network's
-    /// time derivative is what is wrong (docs/RESULTS.md, session 12).
-    bool tempering_from_score = false;
+    /// Where the weights' (γ − 1) part comes from (`anneal.tempering_weight`, TemperingWeight).
+    TemperingWeight tempering = TemperingWeight::Energy;
     int64_t chunk = 512;  ///< samples per model evaluation (memory, not results)
 };
 
@@ -109,6 +127,9 @@ struct AnnealResult {
 };
 
 using AnnealProgress = std::function<void(int64_t step, int64_t total, const AnnealStepStats&)>;
+
+/// The config's name of `w`: energy, score or score_only.
+std::string tempering_weight_name(TemperingWeight w);
 
 /// The first step whose weights are discarded: resample_end (or steps), or earlier, the first
 /// step whose σ(t_k) is below resample_end_sigma.

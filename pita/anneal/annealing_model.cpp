@@ -35,6 +35,7 @@ DriftInputs LearnedAnnealingModel::evaluate(const at::Tensor& x, double t, bool 
                 : hutchinson_divergence(s, x, options_.hutchinson_probes, gen, options_.max_rows);
         out.score = vd.value;
         out.div_score = vd.divergence;
+        if (!options_.energy_network) return out;
         const EnergyModelOutputs e =
             energy_.evaluate(x, h, beta, EnergyWant::GradXAndDh, /*create_graph=*/false);
         out.u = e.energy.detach();
@@ -43,6 +44,7 @@ DriftInputs LearnedAnnealingModel::evaluate(const at::Tensor& x, double t, bool 
     } else {
         at::NoGradGuard no_grad;
         out.score = score_.score(x, h, beta);
+        if (!options_.energy_network) return out;
         at::AutoGradMode grad_on(true);
         out.grad_u = energy_.evaluate(x, h, beta, EnergyWant::GradX, /*create_graph=*/false).grad_x;
     }

@@ -43,6 +43,9 @@ struct LearnedModelOptions {
     DivergenceEstimator divergence = DivergenceEstimator::Exact;
     int64_t hutchinson_probes = 1;
     int64_t max_rows = 65536;  ///< rows per network pass in the divergence (memory bound)
+    /// false: evaluate() leaves grad_u, u and du_dt undefined and never runs the energy network
+    /// (for anneal.tempering_weight: score_only, which does not read them).
+    bool energy_network = true;
 };
 
 class LearnedAnnealingModel final : public AnnealingModel {

@@ -60,6 +60,20 @@ void expect_fresh_model_is_exact(double sigma_data) {
         EXPECT_TRUE(
             at::allclose(centred(learned.energy(x, t)), centred(exact.energy(x, t)), 1e-10, 1e-10));
     }
+    // anneal.tempering_weight: score_only runs the score network alone: the same score and
+    // divergence (same probes), no energy outputs.
+    lo.energy_network = false;
+    const LearnedAnnealingModel score_alone(score, energy, schedule, lo);
+    for (const bool with_weights : {false, true}) {
+        const DriftInputs a = score_alone.evaluate(x, 0.3, with_weights, gen);
+        const DriftInputs b = exact.evaluate(x, 0.3, with_weights, gen);
+        EXPECT_TRUE(at::allclose(a.score, b.score, 1e-12, 1e-12));
+        EXPECT_FALSE(a.grad_u.defined() || a.u.defined() || a.du_dt.defined());
+        EXPECT_EQ(a.div_score.defined(), with_weights);
+        if (with_weights) {
+            EXPECT_TRUE(at::allclose(a.div_score, b.div_score, 1e-10, 1e-10));
+        }
+    }
 }
 
 TEST(LearnedAnnealingModel, FreshModelEqualsTheExactGaussianModelOfItsSigmaData) {
@@ -147,10 +161,10 @@ class WrongTimeDerivative final : public AnnealingModel {
 
 /// The accumulated log-weights of an unresampled annealing (centred: only differences matter).
 at::Tensor log_weights(const AnnealingModel& model, const NoiseSchedule& schedule, double gamma,
-                       bool from_score) {
+                       TemperingWeight tempering) {
     AnnealOptions o = testing::options_for(2, gamma, 256, 50);
     o.resample_interval = 0;
-    o.tempering_from_score = from_score;
+    o.tempering = tempering;
     at::Generator gen = make_generator(17);
     const AnnealResult r = anneal(model, schedule, o, at::TensorOptions(at::kDouble), gen);
     return r.log_weight - r.log_weight.mean();
@@ -165,24 +179,66 @@ TEST(Annealer, TemperingFromTheScoreEqualsTheEnergyFormForOneNoisedDensity) {
                               at::tensor({0.5, 0.5}, at::kDouble));
     const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
     const ExactAnnealingModel exact(gmm, schedule, 1, 2);
-    const at::Tensor a = log_weights(exact, schedule, 2.0, false);
-    const at::Tensor b = log_weights(exact, schedule, 2.0, true);
+    const at::Tensor a = log_weights(exact, schedule, 2.0, TemperingWeight::Energy);
+    const at::Tensor b = log_weights(exact, schedule, 2.0, TemperingWeight::Score);
     EXPECT_GT(a.std().item<double>(), 0.1);  // the premise: the weights do something
     EXPECT_LT((a - b).abs().max().item<double>(), 1e-6 * (1 + a.abs().max().item<double>()));
     // An energy network whose ∂U/∂t is 30 % off: the energy form carries the error γ times, the
     // score form once (its ∂U/∂t term is the γ = 1 one). At γ = 1 the two forms are one
     // increment whatever the networks.
     const WrongTimeDerivative wrong(exact, 1.3);
-    const at::Tensor energy_error = log_weights(wrong, schedule, 2.0, false) - a;
-    const at::Tensor score_error = log_weights(wrong, schedule, 2.0, true) - b;
+    const at::Tensor energy_error = log_weights(wrong, schedule, 2.0, TemperingWeight::Energy) - a;
+    const at::Tensor score_error = log_weights(wrong, schedule, 2.0, TemperingWeight::Score) - b;
     EXPECT_GT(energy_error.abs().max().item<double>(), 0.1);
     EXPECT_LT((score_error - energy_error / 2.0).abs().max().item<double>(),
               1e-6 * (1 + energy_error.abs().max().item<double>()));
-    EXPECT_LT((log_weights(wrong, schedule, 1.0, false) - log_weights(wrong, schedule, 1.0, true))
+    EXPECT_LT((log_weights(wrong, schedule, 1.0, TemperingWeight::Energy) -
+               log_weights(wrong, schedule, 1.0, TemperingWeight::Score))
                   .abs()
                   .max()
                   .item<double>(),
               1e-9);
+}
+
+/// The exact model with every energy-network output replaced by NaN: what an annealing that
+/// reads none of them must not notice.
+class PoisonedEnergy final : public AnnealingModel {
+  public:
+    explicit PoisonedEnergy(const AnnealingModel& exact) : exact_(exact) {}
+    DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
+                         at::Generator& gen) const override {
+        DriftInputs d = exact_.evaluate(x, t, with_weights, gen);
+        d.grad_u = at::full_like(d.grad_u, NAN);
+        if (d.u.defined()) d.u = at::full_like(d.u, NAN);
+        if (d.du_dt.defined()) d.du_dt = at::full_like(d.du_dt, NAN);
+        return d;
+    }
+    at::Tensor energy(const at::Tensor& x, double t) const override { return exact_.energy(x, t); }
+
+  private:
+    const AnnealingModel& exact_;
+};
+
+TEST(Annealer, ScoreOnlyWeightsEqualTheOthersForOneNoisedDensityAndNeverReadTheEnergyNetwork) {
+    // For the exact model the dropped γ = 1 increment is 0 pointwise (the heat equation), so the
+    // score network's (1 − γ)(g²/2)∇·s alone is the whole increment, to round-off; and the drift
+    // (g²/2)(1 + γ)s is the balanced drift. With the energy network's outputs all NaN, score_only
+    // gives the same particles and weights.
+    const GaussianMixture gmm(at::tensor({-3.0, 0.0, 3.0, 0.0}, at::kDouble).view({2, 2}),
+                              at::tensor({0.3, 1.5}, at::kDouble),
+                              at::tensor({0.5, 0.5}, at::kDouble));
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
+    const ExactAnnealingModel exact(gmm, schedule, 1, 2);
+    const at::Tensor a = log_weights(exact, schedule, 2.0, TemperingWeight::Energy);
+    const at::Tensor c = log_weights(exact, schedule, 2.0, TemperingWeight::ScoreOnly);
+    EXPECT_GT(a.std().item<double>(), 0.1);
+    EXPECT_LT((a - c).abs().max().item<double>(), 1e-6 * (1 + a.abs().max().item<double>()));
+    const PoisonedEnergy poisoned(exact);
+    const at::Tensor p = log_weights(poisoned, schedule, 2.0, TemperingWeight::ScoreOnly);
+    EXPECT_TRUE(at::equal(p, c));
+    EXPECT_FALSE(at::isfinite(log_weights(poisoned, schedule, 2.0, TemperingWeight::Score))
+                     .all()
+                     .item<bool>());
 }
 
 TEST(Annealer, TemperingFromTheScoreNeedsTheBalancedDrift) {
@@ -191,10 +247,13 @@ TEST(Annealer, TemperingFromTheScoreNeedsTheBalancedDrift) {
     const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
     const ExactAnnealingModel exact(gmm, schedule, 1, 2);
     AnnealOptions o = testing::options_for(2, 2.0, 8, 4);
-    o.tempering_from_score = true;
     o.score_weight = -1;  // λ = γ, the reference drift
-    at::Generator gen = make_generator(1);
-    EXPECT_THROW(anneal(exact, schedule, o, at::TensorOptions(at::kDouble), gen), ConfigError);
+    for (const TemperingWeight w : {TemperingWeight::Score, TemperingWeight::ScoreOnly}) {
+        o.tempering = w;
+        at::Generator gen = make_generator(1);
+        EXPECT_THROW(anneal(exact, schedule, o, at::TensorOptions(at::kDouble), gen), ConfigError)
+            << tempering_weight_name(w);
+    }
 }
 
 // The warning reads the lineages after the end correction when there was one, and stays quiet

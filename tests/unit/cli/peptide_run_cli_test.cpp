@@ -104,6 +104,20 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
     EXPECT_EQ(chirality["fixed"], true);
     EXPECT_EQ(chirality["after_fix"]["mirrored"], 0) << chirality.dump();
     EXPECT_EQ(chirality["mirrored_back"], chirality["before_fix"]["mirrored"]) << chirality.dump();
+
+    // anneal.tempering_weight: score_only, end to end: weights to the last step from the score
+    // network alone (the end correction, which needs U, off).
+    const Outcome so = run_command(
+        std::string(PITA_BINARY) + " anneal " + src + "/configs/aldp-smoke.yaml threads=1 " +
+        "anneal.checkpoint=" + (dir_ / "r/train/stage0.pt").string() +
+        " anneal.temperature=755.95 anneal.n_samples=16 anneal.steps=10 anneal.relax_md_ps=0 " +
+        "anneal.tempering_weight=score_only anneal.correct_to_target=false " +
+        "anneal.resample_end_sigma=0 --out " + (dir_ / "so").string());
+    ASSERT_EQ(so.exit_code, 0) << so.output;
+    const nlohmann::json so_json = json_at(dir_ / "so/anneal.json");
+    EXPECT_EQ(so_json["tempering_weight"], "score_only");
+    EXPECT_EQ(so_json["sde"]["weighted_steps"], 10) << so_json.dump();
+    EXPECT_FALSE(so_json.contains("correction"));
 }
 
 TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {
@@ -136,6 +150,11 @@ TEST_F(PeptideRunCliTest, BadMoleculeConfigsAreRefusedBeforeAnyWork) {
          "anneal.relaxation"},
         // The SDE's grid cannot end above where it starts (schedule.sigma_max is 10 here).
         {"anneal.sigma_min=20", "anneal.sigma_min"},
+        // score_only never runs the energy network, which the end correction (on in the smoke
+        // config) needs; and it is a balanced-drift form.
+        {"anneal.tempering_weight=score_only", "anneal.correct_to_target"},
+        {"anneal.tempering_weight=score_only anneal.correct_to_target=false anneal.drift=reference",
+         "anneal.tempering_weight"},
         // The MALA relaxation's step count means nothing to the MD relaxation.
         {"anneal.relax_steps=10", "anneal.relax_steps"},
         // MD data for a target without masses.

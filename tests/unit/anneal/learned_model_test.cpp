@@ -170,13 +170,19 @@ at::Tensor log_weights(const AnnealingModel& model, const NoiseSchedule& schedul
     return r.log_weight - r.log_weight.mean();
 }
 
+/// Two modes of unequal widths in 2-D: ΔU differs between them, so the (γ − 1) part of the
+/// weights matters.
+GaussianMixture two_width_mixture() {
+    return GaussianMixture(at::tensor({-3.0, 0.0, 3.0, 0.0}, at::kDouble).view({2, 2}),
+                           at::tensor({0.3, 1.5}, at::kDouble),
+                           at::tensor({0.5, 0.5}, at::kDouble));
+}
+
 TEST(Annealer, TemperingFromTheScoreEqualsTheEnergyFormForOneNoisedDensity) {
     // A two-mode mixture with unequal widths, so ΔU differs between the modes and the (γ − 1)
     // part of the weights matters. With the exact model, ∂U/∂t − (g²/2)⟨s, ∇U⟩ = −(g²/2)∇·s
     // holds pointwise (the heat equation), so both forms give the same weights to round-off.
-    const GaussianMixture gmm(at::tensor({-3.0, 0.0, 3.0, 0.0}, at::kDouble).view({2, 2}),
-                              at::tensor({0.3, 1.5}, at::kDouble),
-                              at::tensor({0.5, 0.5}, at::kDouble));
+    const GaussianMixture gmm = two_width_mixture();
     const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
     const ExactAnnealingModel exact(gmm, schedule, 1, 2);
     const at::Tensor a = log_weights(exact, schedule, 2.0, TemperingWeight::Energy);
@@ -224,9 +230,7 @@ TEST(Annealer, ScoreOnlyWeightsEqualTheOthersForOneNoisedDensityAndNeverReadTheE
     // score network's (1 − γ)(g²/2)∇·s alone is the whole increment, to round-off; and the drift
     // (g²/2)(1 + γ)s is the balanced drift. With the energy network's outputs all NaN, score_only
     // gives the same particles and weights.
-    const GaussianMixture gmm(at::tensor({-3.0, 0.0, 3.0, 0.0}, at::kDouble).view({2, 2}),
-                              at::tensor({0.3, 1.5}, at::kDouble),
-                              at::tensor({0.5, 0.5}, at::kDouble));
+    const GaussianMixture gmm = two_width_mixture();
     const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
     const ExactAnnealingModel exact(gmm, schedule, 1, 2);
     const at::Tensor a = log_weights(exact, schedule, 2.0, TemperingWeight::Energy);

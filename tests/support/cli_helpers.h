@@ -28,6 +28,20 @@ inline Outcome run_command(const std::string& command) {
     return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), out};
 }
 
+/// Starts `command` in the background, waits until the file `started` exists (something the
+/// command writes once its work has begun, e.g. a run's run.json), lets it run `seconds` more
+/// and then kills it with SIGKILL. A fixed `timeout -s KILL` can land before the command has
+/// begun on a loaded machine (measured: 3 s were not enough to create the run directory with a
+/// whole-run benchmark beside the tests). exit_code is the command's: 137 when it was killed, 0
+/// when it finished first; gives up waiting for `started` after 60 s or when the command exits.
+inline Outcome kill_after_start(const std::string& command, const std::filesystem::path& started,
+                                double seconds) {
+    return run_command(command + " 2>&1 & pid=$!; i=0; while [ ! -e '" + started.string() +
+                       "' ] && [ $i -lt 1200 ] && kill -0 $pid 2>/dev/null; do sleep 0.05; "
+                       "i=$((i+1)); done; sleep " +
+                       std::to_string(seconds) + "; kill -9 $pid 2>/dev/null; wait $pid");
+}
+
 /// Runs the pita binary under test with `args`.
 inline Outcome run_pita(const std::string& args) {
     return run_command(std::string(PITA_BINARY) + " " + args);

@@ -20,6 +20,7 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 using pita::testing::Outcome;
+using pita::testing::kill_after_start;
 using pita::testing::run_command;
 
 class PeptideRunCliTest : public pita::testing::ScratchDirTest {
@@ -124,7 +125,7 @@ TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {
     if (PITA_SANITIZED != 0) GTEST_SKIP() << "minutes under ASan; runs in the Release build";
     const std::string out = (dir_ / "r").string();
     const Outcome killed =
-        run_command("timeout -s KILL 4 " + pita_run("train.steps=400 --out " + out));
+        kill_after_start(pita_run("train.steps=400 --out " + out), dir_ / "r/run.json", 3.0);
     ASSERT_NE(killed.exit_code, 0) << "finished before the kill; lengthen the run";
     const Outcome resumed = run_command(pita_run("train.steps=400 --resume " + out));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;

@@ -19,6 +19,7 @@ using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
 using pita::testing::Outcome;
+using pita::testing::kill_after_start;
 using pita::testing::run_command;
 
 class RunCliTest : public pita::testing::ScratchDirTest {
@@ -144,9 +145,9 @@ TEST_F(RunCliTest, BuffersBelowTheTopTemperatureComeOnlyFromTheSamplerItself) {
 TEST_F(RunCliTest, ResumesAfterAKillMidPhaseAndLosesNothing) {
     if (skip_when_sanitized()) GTEST_SKIP() << "minutes under ASan; runs in the Release build";
     const std::string out = (dir_ / "r").string();
-    // Kill -9 three seconds in: inside training (data takes ~1 s); wherever it lands, the
-    // resumed run must finish with complete outputs.
-    const Outcome killed = run_command("timeout -s KILL 3 " + pita_run("--out " + out));
+    // Kill -9 two seconds after the run has begun (run.json): inside training (data takes ~1 s);
+    // wherever it lands, the resumed run must finish with complete outputs.
+    const Outcome killed = kill_after_start(pita_run("--out " + out), dir_ / "r/run.json", 2.0);
     ASSERT_NE(killed.exit_code, 0) << "the run finished before the kill; lengthen the smoke run";
     const Outcome resumed = run_command(pita_run("--resume " + out));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;

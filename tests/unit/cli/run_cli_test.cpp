@@ -18,8 +18,8 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-using pita::testing::Outcome;
 using pita::testing::kill_after_start;
+using pita::testing::Outcome;
 using pita::testing::run_command;
 
 class RunCliTest : public pita::testing::ScratchDirTest {

@@ -53,7 +53,8 @@ enum class TemperingWeight {
     /// when s is the score of a heat-equation path), in the spirit of the Feynman–Kac correctors
     /// of Skreta et al. 2025 (arXiv 2503.02819), which anneal a score model alone. The energy
     /// network is not evaluated, and the weights keep only the divergence estimate's noise. On
-    /// ALDP the dropped disagreement is what emptied the φ > 0 basin (docs/RESULTS.md, session 14).
+    /// ALDP, with one set of networks, the dropped disagreement is what emptied the φ > 0 basin;
+    /// with another, score_only loses it as well (docs/RESULTS.md, session 14).
     ScoreOnly,
 };
 

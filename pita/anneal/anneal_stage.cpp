@@ -51,15 +51,14 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
                 tempering +
                     " needs the balanced drift (λ = 1); the reference drift weights the score "
                     "by γ. Set anneal.drift: balanced, or tempering_weight: energy.");
-    // score_only never evaluates the energy network, which the end correction's U(x, 0) needs.
-    o.model.energy_network = o.sde.tempering != TemperingWeight::ScoreOnly;
     o.sde.chunk = a.get_int("chunk", o.sde.chunk, Bounds::at_least(1));
     o.model.divergence = a.get_choice("divergence", "exact", {"exact", "hutchinson"}) == "exact"
                              ? DivergenceEstimator::Exact
                              : DivergenceEstimator::Hutchinson;
     o.model.hutchinson_probes = a.get_int("hutchinson_probes", 1, Bounds::between(1, 1024));
     o.correct_to_target = a.get_bool("correct_to_target", true);
-    if (o.correct_to_target && !o.model.energy_network)
+    // score_only never evaluates the energy network, which the end correction's U(x, 0) needs.
+    if (o.correct_to_target && o.sde.tempering == TemperingWeight::ScoreOnly)
         a.error("correct_to_target",
                 "the end correction weighs samples by the energy network's U(x, 0), which "
                 "tempering_weight: score_only does not use. Set anneal.correct_to_target: false, "
@@ -131,6 +130,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         };
     }
     o.model.beta = beta_from;
+    o.model.energy_network = o.sde.tempering != TemperingWeight::ScoreOnly;  // it reads no U
     // The SDE's grid: the training schedule, or the same schedule ending at anneal.sigma_min.
     NoiseSchedule grid = schedule;
     if (o.sigma_end > 0) {

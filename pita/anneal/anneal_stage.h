@@ -41,7 +41,7 @@ struct CustomRelaxation {
 struct AnnealStageOptions {
     SdeOptions sde;  ///< the rung's γ, λ and the target's shape are derived by anneal_stage()
     bool reference_drift = false;  ///< λ = γ (reference) instead of λ = 1 (balanced)
-    LearnedModelOptions model;     ///< beta is set by anneal_stage()
+    LearnedModelOptions model;     ///< beta and energy_network are set by anneal_stage()
     bool correct_to_target = true;
     double correction_clamp_quantile = 0.0;
     int64_t relax_steps = 0;

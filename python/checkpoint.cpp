@@ -54,11 +54,12 @@ py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py
     Config cfg = config_with_section("anneal", options);
     ConfigNode section = cfg.root().child("anneal");
     AnnealStageOptions o = read_anneal_stage_options(section);
-    // As in `pita anneal` (pita/pipeline/chirality_fix.h): mirrored molecules mirrored back.
-    const bool fix_mirrored = section.get_bool("fix_mirrored", false);
+    // As in `pita anneal` (pita/pipeline/chirality_fix.h): mirrored molecules mirrored back,
+    // samples that are not L dropped.
+    const ChiralityHandling chirality = read_chirality_handling(section);
     cfg.finish();
     const std::vector<ChiralCentre> centres = chiral_centres_of(*c.target);
-    require_centres_for_fix(centres, fix_mirrored);
+    require_centres_for(centres, chirality);
     setup_relaxation(*c.target, o);
     const ReplayBuffer& newest = c.models.newest_buffer();
     check_anneal_temperatures(newest.temperature(), temperature);
@@ -76,7 +77,7 @@ py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py
         r = anneal_stage(*c.target, *c.models.score, *c.models.energy_model, c.models.schedule, o,
                          newest.temperature(), newest.beta(), temperature,
                          at::TensorOptions(c.dtype).device(c.device), gen, on_step);
-        check_and_fix_chirality(r, centres, fix_mirrored);
+        check_and_fix_chirality(r, centres, chirality);
     }
     py::list diagnostics;
     for (const AnnealStepStats& s : r.stats) {
@@ -146,7 +147,7 @@ void bind_checkpoint(py::module_& m) {
             R"(Samples at `temperature` (<= self.temperature) by inference-time annealing, as
 `pita anneal` draws them: the weighted reverse SDE with SMC resampling at gamma = T/T', the end
 correction to the target and the optional relaxation. Other keywords are the `anneal:` config
-keys (n_samples, steps, divergence, relax_steps, fix_mirrored, ...), read and range-checked by
+keys (n_samples, steps, divergence, relax_steps, fix_mirrored, l_form_only, ...), read and range-checked by
 the same reader; for a molecule, summary["chirality"] counts L / mirrored / mixed samples.
 progress(step, total, t, ess) is called after every SDE step. Returns a dict: samples [N, n, d],
 energies [N] (float64, E not E/T), samples_before_relaxation / energies_before_relaxation (None

@@ -51,7 +51,7 @@ int run_anneal(const CommonArgs& args) {
                                            "temperature to anneal to (> 0).",
                                            t_target));
     AnnealStageOptions o = read_anneal_stage_options(a);
-    const bool fix_mirrored = a.get_bool("fix_mirrored", false);
+    const ChiralityHandling chirality = read_chirality_handling(a);
     // A key of a run's anneal section that only the progressive loop uses (its buffers):
     // accepted and ignored, so a run's config can be passed as it is.
     a.ignore("energy_mask_threshold");
@@ -72,7 +72,7 @@ int run_anneal(const CommonArgs& args) {
     const nlohmann::json& record = trained.record;
     setup_relaxation(*energy, o);
     const std::vector<ChiralCentre> centres = chiral_centres_of(*energy);
-    require_centres_for_fix(centres, fix_mirrored);
+    require_centres_for(centres, chirality);
     const ReplayBuffer& newest = trained.newest_buffer();
     const double t_from = newest.temperature();
     check_anneal_temperatures(t_from, t_target);
@@ -117,7 +117,7 @@ int run_anneal(const CommonArgs& args) {
                      [&](int64_t step, int64_t, const AnnealStepStats& s) {
                          bar.update(step, fmt::format("t {:.3f} ESS {:.0f}", s.t, s.ess));
                      });
-    check_and_fix_chirality(r, centres, fix_mirrored);
+    check_and_fix_chirality(r, centres, chirality);
     const nlohmann::json& summary = r.summary;
     bar.finish(fmt::format("{} resamplings", summary["sde"]["resampling_events"].get<int64_t>()));
     std::filesystem::create_directories(dir.path("anneal"));
@@ -140,12 +140,18 @@ int run_anneal(const CommonArgs& args) {
             : std::string());
     if (summary.contains("chirality")) {
         const nlohmann::json& c = summary["chirality"];
-        fmt::print(
-            "chirality: {} L, {} mirrored, {} mixed{}\n", c["before_fix"]["l_form"].get<int64_t>(),
-            c["before_fix"]["mirrored"].get<int64_t>(), c["before_fix"]["mixed"].get<int64_t>(),
-            fix_mirrored ? fmt::format("; {} mirrored back (anneal.fix_mirrored)",
-                                       c["mirrored_back"].get<int64_t>())
-                         : std::string());
+        fmt::print("chirality: {} L, {} mirrored, {} mixed{}{}\n",
+                   c["before_fix"]["l_form"].get<int64_t>(),
+                   c["before_fix"]["mirrored"].get<int64_t>(),
+                   c["before_fix"]["mixed"].get<int64_t>(),
+                   chirality.fix_mirrored ? fmt::format("; {} mirrored back (anneal.fix_mirrored)",
+                                                        c["mirrored_back"].get<int64_t>())
+                                          : std::string(),
+                   chirality.l_form_only
+                       ? fmt::format("; {} not L dropped (anneal.l_form_only), {} lineages left",
+                                     c["dropped_not_l"].get<int64_t>(),
+                                     c["lineages_after_drop"].get<int64_t>())
+                       : std::string());
     }
     if (const std::string w = genealogy_warning(summary); !w.empty())
         fmt::print(stderr, "warning: {}\n", w);

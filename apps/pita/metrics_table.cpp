@@ -29,6 +29,7 @@ void print_metrics_table(const nlohmann::json& temperatures) {
                    m["configurational_temperature"]["standard_error"].get<double>());
     };
     bool any_relaxed = false;
+    bool any_regenerated = false;
     nlohmann::json all = nlohmann::json::array();
     for (const auto& m : temperatures) {
         // "networks": what the SDE and the end correction delivered, before the relaxation.
@@ -39,11 +40,19 @@ void print_metrics_table(const nlohmann::json& temperatures) {
         }
         row(m);
         all.push_back(m);
+        if (m.contains("regeneration")) {
+            row(m["regeneration"]);
+            any_regenerated = true;
+        }
     }
     if (any_relaxed)
         fmt::print(
             "(networks: the annealed samples before the relaxation on the target; "
             "annealed: after it)\n");
+    if (any_regenerated)
+        fmt::print(
+            "(regenerated: the networks trained at T annealed back to T (γ = 1), no correction "
+            "or relaxation; its \"reference\" columns are the run's own samples at T)\n");
     print_sample_warnings(all);
 }
 

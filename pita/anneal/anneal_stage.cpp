@@ -219,18 +219,22 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
     out.x = x;
     out.energy = e;
 
-    const at::Tensor finite = e.masked_select(at::isfinite(e));
     summary["gamma"] = rung.gamma;
     summary["drift"] = o.reference_drift ? "reference" : "balanced";
     summary["score_weight"] = rung.score_weight;
     summary["tempering_weight"] = tempering_weight_name(o.sde.tempering);
     summary["from_temperature"] = t_from;
     summary["temperature"] = t_to;
-    summary["samples"] = x.size(0);
-    summary["non_finite_energies"] = e.numel() - finite.numel();
-    summary["mean_energy"] = finite.numel() > 0 ? finite.mean().item<double>() : NAN;
+    summarize_samples(summary, e);
     summary["energy_evaluations"] = evaluations;
     return out;
+}
+
+void summarize_samples(nlohmann::json& summary, const at::Tensor& energy) {
+    const at::Tensor finite = energy.masked_select(at::isfinite(energy));
+    summary["samples"] = energy.numel();
+    summary["non_finite_energies"] = energy.numel() - finite.numel();
+    summary["mean_energy"] = finite.numel() > 0 ? finite.mean().item<double>() : NAN;
 }
 
 void write_anneal_samples(const std::string& dir, const AnnealStageResult& r) {

@@ -91,6 +91,10 @@ struct AnnealStageResult {
     nlohmann::json summary;
 };
 
+/// The summary's "samples", "non_finite_energies" and "mean_energy" (over the finite ones) from
+/// the samples' energies [N].
+void summarize_samples(nlohmann::json& summary, const at::Tensor& energy);
+
 /// Writes the rung's samples to `dir` (samples.npy, energies.npy, lineages.npy) and, when the
 /// samples were relaxed, what the networks delivered to `dir`/before_relaxation (pita/io/
 /// sample_set.h). Used by `pita anneal` and `pita run`, so both leave the same layout.

@@ -50,6 +50,8 @@ uint64_t stream_seed(uint64_t seed, RandomStream stream, int64_t index) {
             return seed ^ 0x9E3779B97F4A7C15ULL;
         case RandomStream::Annealing:
             return seed + 1000 + static_cast<uint64_t>(index);
+        case RandomStream::ModelCheck:
+            return seed + 2000 + static_cast<uint64_t>(index);
     }
     return seed;
 }

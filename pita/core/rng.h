@@ -27,9 +27,10 @@ void require_generator_on(const at::Generator& gen, c10::Device device, const ch
 ///   DataSampler         seed ^ 0xD1B54A32D192ED03 (MCMC or MD of the data phase)
 ///   DataInitialisation  seed ^ 0x9E3779B97F4A7C15 (starting configurations; always on the CPU)
 ///   Annealing           seed + 1000 + index (rung `index` of the ladder: SDE, SMC, relaxation)
+///   ModelCheck          seed + 2000 + index (the γ = 1 regeneration check after stage `index`)
 /// A generator for a stream is make_generator(stream_seed(seed, stream, i), device) on the
 /// device of the state it moves (require_generator_on).
-enum class RandomStream { Training, DataSampler, DataInitialisation, Annealing };
+enum class RandomStream { Training, DataSampler, DataInitialisation, Annealing, ModelCheck };
 
 /// The seed of `stream` (see RandomStream); `index` numbers the rungs of Annealing.
 uint64_t stream_seed(uint64_t seed, RandomStream stream, int64_t index = 0);

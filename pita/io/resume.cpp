@@ -22,6 +22,7 @@ const nlohmann::json& keys_added_later() {
         {"/train/init_from", ""},
         {"/anneal/resample_end_sigma", 0.0},
         {"/anneal/tempering_weight", "energy"},  // session 12
+        {"/anneal/l_form_only", false},          // session 15
     };
     return added;
 }

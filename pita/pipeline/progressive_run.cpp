@@ -27,6 +27,7 @@
 #include "pita/pipeline/backbone_fit.h"
 #include "pita/pipeline/chirality_fix.h"
 #include "pita/pipeline/memory_plan.h"
+#include "pita/pipeline/regeneration_check.h"
 #include "pita/pipeline/relaxation_setup.h"
 #include "pita/pipeline/run_state.h"
 #include "pita/report/run_report.h"
@@ -145,8 +146,10 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
     } catch (const ConfigError& e) {
         anneal.error("relaxation", e.what());
     }
-    o.fix_mirrored = anneal.get_bool("fix_mirrored", o.fix_mirrored);
+    o.chirality = read_chirality_handling(anneal);
     o.reference_root = read_reference_root(metrics);
+    o.regeneration_samples =
+        metrics.get_int("regeneration_samples", 0, Bounds::between(0, 1000000));
     o.evaluation.max_samples =
         metrics.get_int("max_samples", o.evaluation.max_samples, Bounds::at_least(1));
     // 0 skips the equivariant W2.
@@ -158,8 +161,7 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
                                   settings.seed);
     plan.sigma_data = read_sigma_data(root.child("model"));
     check_backbone_fits_target(root.child("model"), plan.backbone->config(), *energy);
-    check_chirality_options(root, *energy, plan.backbone->config().value("type", ""),
-                            o.fix_mirrored);
+    check_chirality_options(root, *energy, plan.backbone->config().value("type", ""), o.chirality);
     plan.energy = std::move(energy);
     return plan;
 }
@@ -319,6 +321,28 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             state.add_seconds("train", seconds_since(t0));
             state.save(dir);
         }
+        const std::string check_phase = fmt::format("regenerate{}", i);
+        if (o.regeneration_samples > 0 && !state.is_done(check_phase)) {
+            const auto t0 = std::chrono::steady_clock::now();
+            trainer.copy_ema_to(score_ema, energy_ema);
+            score_ema.backbone().train(false);
+            energy_ema.backbone().train(false);
+            at::Generator check_gen = make_generator(
+                stream_seed(settings.seed, RandomStream::ModelCheck, stage), settings.device);
+            EvaluationOptions evaluation = o.evaluation;
+            // MD data are time series of their replicas (record-major): the run's own P(φ > 0)
+            // error and TICA need the layout.
+            if (i == 0 && o.data.sampler == DataSampler::Md)
+                evaluation.tica_chains = o.data.md.n_replicas;
+            const std::string own = rung_dir(ladder, i);
+            regeneration_check(energy, score_ema, energy_ema, plan.schedule, o.anneal,
+                               o.regeneration_samples, t_from, t_top / t_from, dir.path(own),
+                               dir.path(own + "/" + kRegenerationDir), evaluation, tensor_options,
+                               check_gen, observer);
+            state.done.insert(check_phase);
+            state.add_seconds("regeneration", seconds_since(t0));
+            state.save(dir);
+        }
 
         const std::string anneal_phase = fmt::format("anneal{}", i);
         if (state.is_done(anneal_phase)) continue;
@@ -338,7 +362,7 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             });
         observer.phase_finished(
             phase, fmt::format("min ESS {:.0f}", r.summary["sde"]["min_ess"].get<double>()));
-        check_and_fix_chirality(r, chiral_centres_of(energy), o.fix_mirrored);
+        check_and_fix_chirality(r, chiral_centres_of(energy), o.chirality);
         const std::string sub = rung_dir(ladder, i + 1);
         write_anneal_samples(dir.path(sub), r);
         write_molecule_views(dir.path(sub), energy, r.x);
@@ -374,13 +398,17 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         state.done.insert(anneal_phase);
         state.add_seconds("anneal", seconds_since(t0));
         state.save(dir);
-        observer.message(fmt::format("T = {:g}: {} samples, <E> = {:.3f}, min SMC ESS {:.0f}{}",
-                                     t_to, r.x.size(0), r.summary["mean_energy"].get<double>(),
-                                     r.summary["sde"]["min_ess"].get<double>(),
-                                     r.summary.contains("correction")
-                                         ? fmt::format(", end correction ESS {:.0f}",
-                                                       r.summary["correction"]["ess"].get<double>())
-                                         : std::string()));
+        const nlohmann::json& chirality = r.summary.value("chirality", nlohmann::json::object());
+        observer.message(fmt::format(
+            "T = {:g}: {} samples{}, <E> = {:.3f}, min SMC ESS {:.0f}{}", t_to, r.x.size(0),
+            chirality.contains("dropped_not_l")
+                ? fmt::format(" ({} not L dropped)", chirality["dropped_not_l"].get<int64_t>())
+                : std::string(),
+            r.summary["mean_energy"].get<double>(), r.summary["sde"]["min_ess"].get<double>(),
+            r.summary.contains("correction")
+                ? fmt::format(", end correction ESS {:.0f}",
+                              r.summary["correction"]["ess"].get<double>())
+                : std::string()));
         if (const std::string w = genealogy_warning(r.summary); !w.empty())
             observer.warning(fmt::format("T = {:g}: {}", t_to, w));
     }
@@ -423,7 +451,22 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
                 smc["correction_unique_ancestors"] = a["correction"]["unique_ancestors"];
                 smc["correction_lineages"] = a["correction"].value("lineages", nlohmann::json());
             }
+            // anneal.l_form_only: how many annealed samples were not L and left out, and the
+            // lineages of those kept.
+            if (a.contains("chirality") && a["chirality"].contains("dropped_not_l")) {
+                smc["dropped_not_l"] = a["chirality"]["dropped_not_l"];
+                smc["lineages_after_drop"] =
+                    a["chirality"].value("lineages_after_drop", nlohmann::json());
+            }
             m["smc"] = smc;
+        }
+        // The γ = 1 regeneration check of the networks trained at this temperature.
+        const std::string check = sub + "/" + kRegenerationDir;
+        if (std::filesystem::exists(dir.path(check + "/regeneration.json"))) {
+            nlohmann::json c = read_json(dir.path(check + "/regeneration.json"));
+            c["samples_file"] = check + "/samples.npy";
+            c["compared_with"] = sub;
+            m["regeneration"] = c;
         }
         // What the networks delivered, beside what the relaxation made of it.
         const std::string raw = sub + "/" + kBeforeRelaxationDir;

@@ -42,6 +42,7 @@
 #include "pita/config/run_settings.h"
 #include "pita/core/memory_estimate.h"
 #include "pita/metrics/evaluation.h"
+#include "pita/pipeline/chirality_fix.h"
 #include "pita/pipeline/data_phase.h"
 #include "pita/schedule/noise_schedule.h"
 #include "pita/train/trainer.h"
@@ -66,10 +67,14 @@ struct ProgressiveRunOptions {
     /// buffer (spec §6.2).
     double energy_mask_threshold = 1000.0;
     /// Molecules: mirror (x → −x) the annealed samples whose every chirality centre is inverted,
-    /// before they are kept or enter a buffer; anneal.json records the counts before and after.
-    /// Off by default: a sampler's D fraction is reported as it is.
-    bool fix_mirrored = false;
+    /// and/or drop those that are not L, before they are kept or enter a buffer; anneal.json
+    /// records the counts. Off by default: a sampler's D fraction is reported as it is.
+    ChiralityHandling chirality;
     std::string reference_root;  ///< "" = no reference metrics
+    /// metrics.regeneration_samples: > 0 runs the γ = 1 regeneration check
+    /// (pita/pipeline/regeneration_check.h) with this many samples after every training stage;
+    /// 0 = off.
+    int64_t regeneration_samples = 0;
     EvaluationOptions evaluation;
     RunSettings settings;  ///< seed, threads, device, dtype, output directory
 };

@@ -250,6 +250,13 @@ std::vector<Column> metric_columns() {
                         if (!m.contains("chirality")) return std::nullopt;
                         return format_number(num(m["chirality"], "d_fraction"), 3);
                     }});
+    cols.push_back({"not L dropped",
+                    "annealed samples that were not L and left out (anneal.l_form_only)",
+                    [](const nlohmann::json& m) -> std::optional<std::string> {
+                        if (!m.contains("smc") || !m["smc"].contains("dropped_not_l"))
+                            return std::nullopt;
+                        return std::to_string(m["smc"]["dropped_not_l"].get<int64_t>());
+                    }});
     cols.push_back({"broken", "fraction with a bond over 1.5× its length",
                     numeric("broken_bond_fraction", 3)});
     cols.push_back({"min ESS", "the rung's smallest SMC effective sample size",
@@ -263,17 +270,19 @@ std::vector<Column> metric_columns() {
                             return std::nullopt;
                         return format_number(num(m["smc"], "correction_ess"), 4);
                     }});
-    cols.push_back({"lineages",
-                    "how many of the prior's draws have descendants among the samples (after "
-                    "the end correction); near 1, the samples are copies of one trajectory",
-                    [](const nlohmann::json& m) -> std::optional<std::string> {
-                        if (!m.contains("smc")) return std::nullopt;
-                        const nlohmann::json& smc = m["smc"];
-                        for (const char* key : {"correction_lineages", "lineages"})
-                            if (smc.contains(key) && smc[key].is_number())
-                                return std::to_string(smc[key].get<int64_t>());
-                        return std::nullopt;
-                    }});
+    cols.push_back(
+        {"lineages",
+         "how many of the prior's draws have descendants among the samples (after "
+         "the end correction and anneal.l_form_only); near 1, the samples are copies of one "
+         "trajectory",
+         [](const nlohmann::json& m) -> std::optional<std::string> {
+             if (!m.contains("smc")) return std::nullopt;
+             const nlohmann::json& smc = m["smc"];
+             for (const char* key : {"lineages_after_drop", "correction_lineages", "lineages"})
+                 if (smc.contains(key) && smc[key].is_number())
+                     return std::to_string(smc[key].get<int64_t>());
+             return std::nullopt;
+         }});
     cols.push_back({"outliers", "samples far outside the typical extent or energy (kept)",
                     [](const nlohmann::json& m) -> std::optional<std::string> {
                         const int64_t n = m.value("outlier_samples", int64_t{0});
@@ -300,6 +309,8 @@ std::string metrics_section(const RunContents& run) {
             first = false;
         }
         rows.emplace_back(&m, first);
+        // The γ = 1 check of the networks trained here: against the run's own samples.
+        if (m.contains("regeneration")) rows.emplace_back(&m["regeneration"], false);
     }
     std::vector<Column> cols;
     for (Column& c : metric_columns()) {
@@ -314,7 +325,8 @@ std::string metrics_section(const RunContents& run) {
     body += "</tr>\n";
     for (std::size_t r = 0; r < rows.size(); ++r) {
         const nlohmann::json& m = *rows[r].first;
-        std::string cls = m.value("source", std::string()) == "networks" ? "networks" : "";
+        const std::string source = m.value("source", std::string());
+        std::string cls = source == "networks" || source == "regenerated" ? "networks" : "";
         if (rows[r].second && r > 0) cls += cls.empty() ? "rung-start" : " rung-start";
         body += cls.empty() ? "<tr>" : "<tr class=\"" + cls + "\">";
         for (const Column& c : cols) {
@@ -327,7 +339,9 @@ std::string metrics_section(const RunContents& run) {
     body += "</table></div>\n";
     body +=
         "<p class=\"explain\">networks: the annealed samples as the SDE and the end correction "
-        "delivered them, before the relaxation on the target; annealed: after it. Energy "
+        "delivered them, before the relaxation on the target; annealed: after it; regenerated: "
+        "the networks trained at T annealed back to T (γ = 1) without correction or "
+        "relaxation, scored against the run's own samples at T, not the reference. Energy "
         "distances are on E/T. Hover a column header for its definition; metrics.json has "
         "every number.</p>\n";
     return section("metrics", "Metrics per temperature", body);

@@ -125,6 +125,8 @@ def test_an_anneal_key_is_checked(python_run):
     # refused with the reason for a target without chirality centres.
     with pytest.raises(pita.ConfigError, match="fix_mirrored: the target has no chirality centres"):
         ckpt.anneal(3.0, fix_mirrored=True)
+    with pytest.raises(pita.ConfigError, match="l_form_only: the target has no chirality centres"):
+        ckpt.anneal(3.0, l_form_only=True)
 
 
 def smoke_config_as_dict():

@@ -9,6 +9,7 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include "pita/core/error.h"
 #include "pita/core/rng.h"
 #include "pita/io/npy.h"
 #include "pita/md/md_relaxation.h"
@@ -16,6 +17,7 @@
 #include "pita/molecule/molecular_graph.h"
 #include "pita/molecule/molecule.h"
 #include "pita/molecule/torsions.h"
+#include "pita/pipeline/chirality_fix.h"
 #include "support/molecule_helpers.h"
 
 namespace pita {
@@ -112,20 +114,87 @@ TEST(PeptideChirality, TheReferenceIsLAndItsMirrorImageIsFixedBack) {
     EXPECT_FALSE(has_broken_bond(x, mol.molecular_graph()->bonds).any().item<bool>());
 }
 
+/// AL3 at its structure (L), its mirror image, and a copy with only the first centre inverted
+/// (two of its neighbours swapped).
+struct Al3Forms {
+    at::Tensor l_form, mirrored, mixed;
+};
+
+Al3Forms al3_forms(const std::vector<ChiralCentre>& centres, const Molecule& mol) {
+    const at::Tensor x = mol.normalise(mol.pdb_positions()).unsqueeze(0);
+    at::Tensor y = x.clone();
+    y[0][centres[0].neighbours[0]] = x[0][centres[0].neighbours[1]];
+    y[0][centres[0].neighbours[1]] = x[0][centres[0].neighbours[0]];
+    return {x, -x, y};
+}
+
 TEST(PeptideChirality, Al3HasThreeCentresAndAPartialMirrorIsNotFixable) {
     const Molecule mol(testing::molecule_params("aaa"));
     const auto& centres = mol.molecular_graph()->chiral_centres;
     ASSERT_EQ(centres.size(), 3u);  // three Cα
-    const at::Tensor x = mol.normalise(mol.pdb_positions()).unsqueeze(0);
-    EXPECT_EQ(count_chirality(x, centres).l_form, 1);
-    // Swap two neighbours of the first centre: that centre alone is inverted.
-    at::Tensor y = x.clone();
-    y[0][centres[0].neighbours[0]] = x[0][centres[0].neighbours[1]];
-    y[0][centres[0].neighbours[1]] = x[0][centres[0].neighbours[0]];
-    EXPECT_EQ(count_chirality(y, centres).mixed, 1);
+    const Al3Forms f = al3_forms(centres, mol);
+    EXPECT_EQ(count_chirality(f.l_form, centres).l_form, 1);
+    EXPECT_EQ(count_chirality(f.mixed, centres).mixed, 1);
     int64_t fixed = -1;
-    fix_mirrored(y, centres, &fixed);
+    fix_mirrored(f.mixed, centres, &fixed);
     EXPECT_EQ(fixed, 0);
+}
+
+TEST(PeptideChirality, LFormOnlyDropsEveryNotLSampleFromEveryFieldAndCountsIt) {
+    const Molecule mol(testing::molecule_params("aaa"));
+    const auto& centres = mol.molecular_graph()->chiral_centres;
+    const Al3Forms f = al3_forms(centres, mol);
+    // Rows: L, mirrored, mixed, and an L sample whose start before relaxation was mixed.
+    auto result = [&] {
+        AnnealStageResult r;
+        r.x = at::cat({f.l_form, f.mirrored, f.mixed, f.l_form});
+        r.x_before_relaxation = at::cat({f.l_form, f.mirrored, f.mixed, f.mixed});
+        r.energy = at::arange(4, at::kDouble);
+        r.energy_before_relaxation = at::arange(4, at::kDouble) + 10;
+        r.lineages = at::tensor({7, 7, 2, 3}, at::kLong);
+        summarize_samples(r.summary, r.energy);
+        return r;
+    };
+
+    // With the mirror fix, the mirrored row is mirrored back and kept; the two not L are dropped.
+    AnnealStageResult r = result();
+    check_and_fix_chirality(r, centres, {/*fix_mirrored=*/true, /*l_form_only=*/true});
+    EXPECT_TRUE(at::equal(r.energy, at::tensor({0.0, 1.0}, at::kDouble)));
+    EXPECT_TRUE(at::equal(r.energy_before_relaxation, at::tensor({10.0, 11.0}, at::kDouble)));
+    EXPECT_TRUE(at::equal(r.lineages, at::tensor({7, 7}, at::kLong)));
+    EXPECT_TRUE(at::equal(r.x, at::cat({f.l_form, f.l_form})));
+    EXPECT_TRUE(at::equal(r.x_before_relaxation, at::cat({f.l_form, f.l_form})));
+    const nlohmann::json& c = r.summary["chirality"];
+    EXPECT_EQ(c["before_fix"]["mixed"], 1) << c.dump();
+    EXPECT_EQ(c["before_relaxation"]["mixed"], 2) << c.dump();
+    EXPECT_EQ(c["dropped_not_l"], 2);
+    EXPECT_EQ(c["lineages_after_drop"], 1);
+    EXPECT_EQ(r.summary["samples"], 2);
+    EXPECT_DOUBLE_EQ(r.summary["mean_energy"].get<double>(), 0.5);
+
+    // Without it the mirrored row is not L either.
+    r = result();
+    check_and_fix_chirality(r, centres, {/*fix_mirrored=*/false, /*l_form_only=*/true});
+    EXPECT_TRUE(at::equal(r.energy, at::tensor({0.0}, at::kDouble)));
+    EXPECT_EQ(r.summary["chirality"]["dropped_not_l"], 3);
+
+    // Off, nothing is dropped: the counts are reported as they are.
+    r = result();
+    check_and_fix_chirality(r, centres, {/*fix_mirrored=*/true, /*l_form_only=*/false});
+    EXPECT_EQ(r.x.size(0), 4);
+    EXPECT_FALSE(r.summary["chirality"].contains("dropped_not_l"));
+
+    // Nothing L left is an error that names the key, not an empty rung.
+    AnnealStageResult none;
+    none.x = at::cat({f.mixed, f.mixed});
+    none.energy = at::zeros({2}, at::kDouble);
+    try {
+        check_and_fix_chirality(none, centres, {true, true});
+        ADD_FAILURE() << "expected a NumericalError";
+    } catch (const NumericalError& e) {
+        EXPECT_NE(std::string(e.what()).find("l_form_only: none of the 2"), std::string::npos)
+            << e.what();
+    }
 }
 
 TEST(RamachandranKl, IsZeroForIdenticalSetsAndLargeForDisjointOnes) {

@@ -60,6 +60,17 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
             EXPECT_TRUE(set->contains(k)) << k << " " << set->dump();
     }
     EXPECT_EQ(low["before_relaxation"]["source"], "networks");
+    // The γ = 1 regeneration check (metrics.regeneration_samples: 32) scores the networks
+    // trained at 1200 K against the run's own MD data there: its "reference" P(φ > 0) is the
+    // data's, and its error counts the data's replicas (the MD layout), not 1/sqrt(frames).
+    ASSERT_TRUE(top.contains("regeneration")) << top.dump();
+    const nlohmann::json& check = top["regeneration"];
+    EXPECT_EQ(check["source"], "regenerated");
+    EXPECT_EQ(check["samples"], 32);
+    EXPECT_DOUBLE_EQ(check["phi_positive"][0]["reference_fraction"].get<double>(),
+                     top["phi_positive"][0]["fraction"].get<double>());
+    EXPECT_EQ(check["phi_positive"][0]["reference_standard_error_from"], "chains") << check.dump();
+    EXPECT_EQ(check["phi_positive"][0]["standard_error_from"], "lineages");
     ASSERT_EQ(low["phi_positive"].size(), 1u);
     EXPECT_TRUE(low["phi_positive"][0].contains("reference_fraction"));
     EXPECT_TRUE(low["phi_positive"][0].contains("z"));
@@ -98,13 +109,21 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
         std::string(PITA_BINARY) + " anneal " + src + "/configs/aldp-smoke.yaml threads=1 " +
         "anneal.checkpoint=" + (dir_ / "r/train/stage0.pt").string() +
         " anneal.temperature=755.95 anneal.n_samples=16 anneal.steps=10 anneal.relax_md_ps=0 " +
-        "anneal.fix_mirrored=true --out " + (dir_ / "a").string());
+        "anneal.fix_mirrored=true anneal.l_form_only=true --out " + (dir_ / "a").string());
     ASSERT_EQ(a.exit_code, 0) << a.output;
     EXPECT_THAT(a.output, HasSubstr("mirrored back (anneal.fix_mirrored)"));
-    const nlohmann::json chirality = json_at(dir_ / "a/anneal.json")["chirality"];
+    EXPECT_THAT(a.output, HasSubstr("not L dropped (anneal.l_form_only)"));
+    const nlohmann::json summary = json_at(dir_ / "a/anneal.json");
+    const nlohmann::json& chirality = summary["chirality"];
     EXPECT_EQ(chirality["fixed"], true);
     EXPECT_EQ(chirality["after_fix"]["mirrored"], 0) << chirality.dump();
     EXPECT_EQ(chirality["mirrored_back"], chirality["before_fix"]["mirrored"]) << chirality.dump();
+    // anneal.l_form_only: ALDP's one centre leaves nothing "mixed", so after the mirror fix every
+    // sample is L and none is dropped; the files hold what the summary counts.
+    EXPECT_EQ(chirality["dropped_not_l"], chirality["after_fix"]["mixed"]) << chirality.dump();
+    EXPECT_EQ(summary["samples"].get<int64_t>() + chirality["dropped_not_l"].get<int64_t>(), 16);
+    EXPECT_EQ(pita::read_npy((dir_ / "a/T755.95/samples.npy").string()).size(0),
+              summary["samples"].get<int64_t>());
 
     // anneal.tempering_weight: score_only, end to end: weights to the last step from the score
     // network alone (the end correction, which needs U, off).
@@ -130,7 +149,9 @@ TEST_F(PeptideRunCliTest, ResumesAfterAKillMidRun) {
     const Outcome resumed = run_command(pita_run("train.steps=400 --resume " + out));
     ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
     const nlohmann::json state = json_at(dir_ / "r/state.json");
-    EXPECT_EQ(state["phases_done"].size(), 3u);
+    // data, train0, the regeneration check after it (metrics.regeneration_samples), anneal0.
+    EXPECT_EQ(state["phases_done"], (nlohmann::json{"anneal0", "data", "regenerate0", "train0"}))
+        << state.dump();
     EXPECT_TRUE(fs::exists(dir_ / "r/metrics.json"));
 }
 

@@ -121,6 +121,16 @@ TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreR
         " anneal.temperature=3 anneal.fix_mirrored=true --out " + (dir_ / "mirrored").string());
     EXPECT_EQ(mirrored.exit_code, 2) << mirrored.output;
     EXPECT_THAT(mirrored.output, HasSubstr("fix_mirrored: the target has no chirality centres"));
+    // So does anneal.l_form_only, in `pita anneal` and in `pita run`.
+    const Outcome l_only = run_pita(
+        "anneal " + kSource +
+        "/configs/smoke.yaml threads=1 anneal.checkpoint=" + (run / "train/stage0.pt").string() +
+        " anneal.temperature=3 anneal.l_form_only=true --out " + (dir_ / "l_only").string());
+    EXPECT_EQ(l_only.exit_code, 2) << l_only.output;
+    EXPECT_THAT(l_only.output, HasSubstr("l_form_only: the target has no chirality centres"));
+    const Outcome run_l_only = run_pita(tiny_run("anneal.l_form_only=true --check"));
+    EXPECT_EQ(run_l_only.exit_code, 2) << run_l_only.output;
+    EXPECT_THAT(run_l_only.output, HasSubstr("l_form_only: the target has no chirality centres"));
     for (const std::string change :
          {"model.coords_range=3", "model.tanh=false", "model.hidden=8"}) {
         const Outcome r = run_pita(tiny_run(change + " --resume " + run.string()));

@@ -2,6 +2,8 @@
 // the state's device from a generator made for it. CI has no GPU, so the mismatch is provoked
 // with "meta" tensors (shape-only tensors on a device of their own): every sampler must refuse a
 // generator of another device before its first draw, naming both devices.
+#include <set>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -24,6 +26,21 @@ auto names_both_devices(const char* who) {
     return ::testing::ThrowsMessage<ConfigError>(
         AllOf(HasSubstr(std::string("[") + who + "] the random generator is on cpu"),
               HasSubstr("the state on meta"), HasSubstr("make_generator(seed, device)")));
+}
+
+TEST(RngPolicy, NoTwoStreamsOfARunShareASeed) {
+    // Every stream and every rung of a 100-rung ladder: a model check must not replay the
+    // annealing noise of a rung (or the training's), or it would not be independent of it.
+    for (uint64_t seed : {uint64_t{0}, uint64_t{7}, uint64_t{2027}}) {
+        std::set<uint64_t> seen;
+        for (RandomStream s :
+             {RandomStream::Training, RandomStream::DataSampler, RandomStream::DataInitialisation})
+            EXPECT_TRUE(seen.insert(stream_seed(seed, s)).second);
+        for (int64_t i = 0; i < 100; ++i) {
+            EXPECT_TRUE(seen.insert(stream_seed(seed, RandomStream::Annealing, i)).second) << i;
+            EXPECT_TRUE(seen.insert(stream_seed(seed, RandomStream::ModelCheck, i)).second) << i;
+        }
+    }
 }
 
 TEST(RngPolicy, AGeneratorMustBelongToTheStatesDevice) {

@@ -79,10 +79,18 @@ TEST_F(ProgressiveRunTest, LibraryRunEqualsTheCommandLineRunBitForBit) {
     const nlohmann::json metrics = pita::run_progressive(plan, dir, invocation, observer);
     pita::set_threads(0);  // back to the default for the other tests
 
+    // The command-line run also runs the γ = 1 regeneration check after its training stage
+    // (metrics.regeneration_samples): a model check on its own random stream, which must leave
+    // every sample and every count of the run as it is.
     std::string cli = std::string(PITA_BINARY) + " run " + smoke_config();
     for (const std::string& o : short_run_overrides(dir_ / "cli")) cli += " '" + o + "'";
-    const pita::testing::Outcome o = pita::testing::run_command(cli);
+    const pita::testing::Outcome o =
+        pita::testing::run_command(cli + " metrics.regeneration_samples=32");
     ASSERT_EQ(o.exit_code, 0) << o.output;
+    EXPECT_THAT(o.output, HasSubstr("regenerate T=4 (γ = 1)"));
+    EXPECT_THAT(o.output, HasSubstr("against the run's own samples: energy-W1"));
+    EXPECT_TRUE(fs::exists(dir_ / "cli/data/T4/regeneration/samples.npy"));
+    EXPECT_FALSE(fs::exists(lib_dir / "data/T4/regeneration"));
 
     for (const char* f :
          {"data/T4/samples.npy", "data/T4/energies.npy", "T3/samples.npy", "T3/energies.npy",
@@ -95,6 +103,16 @@ TEST_F(ProgressiveRunTest, LibraryRunEqualsTheCommandLineRunBitForBit) {
     EXPECT_EQ(metrics["energy_evaluations"], cli_metrics["energy_evaluations"]);
     EXPECT_EQ(metrics["temperatures"][1]["energy_w2"], cli_metrics["temperatures"][1]["energy_w2"]);
     EXPECT_EQ(metrics["training_steps"], 30);
+    // The check's record: 32 samples at T = 4 scored against the run's own data there.
+    ASSERT_TRUE(cli_metrics["temperatures"][0].contains("regeneration"));
+    const nlohmann::json& check = cli_metrics["temperatures"][0]["regeneration"];
+    EXPECT_EQ(check["source"], "regenerated");
+    EXPECT_EQ(check["samples"], 32);
+    EXPECT_EQ(check["compared_with"], "data/T4");
+    EXPECT_EQ(check["temperature"], 4.0);
+    EXPECT_GT(check["energy_evaluations"].get<int64_t>(), 0);  // its own, not the sampler's
+    EXPECT_TRUE(check["energy_w1"].is_number());
+    EXPECT_FALSE(metrics["temperatures"][0].contains("regeneration"));
 
     // Every phase reported its progress to the end, and the results as lines.
     EXPECT_EQ(observer.last_progress["train T=4"], (std::pair<int64_t, int64_t>{30, 30}));

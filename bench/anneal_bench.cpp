@@ -3,6 +3,9 @@
 // then the Euler–Maruyama update and the log-weight increment. The divergence dominates.
 //   egnn_lj13   EGNN 32×3 on 13 particles (D = 39), batch 128
 //   dit_aldp22  default DiT on 22 atoms (D = 66), batch 32
+// weights:score_only (anneal.tempering_weight: score_only, the peptide configs' form): the score
+// and its divergence only, drift (g²/2)(1 + γ)s and increment (1 − γ)(g²/2)∇·s; the energy network
+// is not evaluated. Without the tag: the energy form (the reference's).
 // Fresh (untrained) networks with perturbed weights: the cost does not depend on training.
 // PyTorch port: bench/baselines/anneal_step_torch.py (same names).
 #include <string>
@@ -26,7 +29,7 @@ std::unique_ptr<pita::Backbone> make_backbone(const std::string& name, int64_t n
 }
 
 void anneal_step(benchmark::State& state, const std::string& name, int64_t n, bool exact,
-                 int64_t batch) {
+                 bool score_only, int64_t batch) {
     at::set_num_threads(1);
     pita::ScoreModel score(make_backbone(name, n));
     pita::EnergyModel energy(score.backbone().clone());
@@ -35,18 +38,26 @@ void anneal_step(benchmark::State& state, const std::string& name, int64_t n, bo
     pita::LearnedModelOptions lo;
     lo.divergence =
         exact ? pita::DivergenceEstimator::Exact : pita::DivergenceEstimator::Hutchinson;
+    lo.energy_network = !score_only;
     pita::LearnedAnnealingModel model(score, energy, schedule, lo);
     at::Generator gen = pita::make_generator(1);
     at::Tensor x = at::randn({batch, n, 3}, gen, at::kFloat) * 1.5;
     const double t = 0.5;
     const double g2 = schedule.g2(t);
     const double dt = 1e-3;
+    const double gamma = 2.0;
     for (auto _ : state) {
         const pita::DriftInputs d = model.evaluate(x, t, /*with_weights=*/true, gen);
-        const at::Tensor drift = 0.5 * g2 * (d.score - 2.0 * d.grad_u);
-        const at::Tensor inc = (2.0 * 0.5 * g2 * (-d.grad_u * d.score).flatten(1).sum(1) +
-                                0.5 * g2 * d.div_score + 2.0 * d.du_dt) *
-                               dt;
+        at::Tensor drift, inc;
+        if (score_only) {
+            drift = 0.5 * g2 * (1.0 + gamma) * d.score;
+            inc = (1.0 - gamma) * 0.5 * g2 * d.div_score * dt;
+        } else {
+            drift = 0.5 * g2 * (d.score - gamma * d.grad_u);
+            inc = (gamma * 0.5 * g2 * (-d.grad_u * d.score).flatten(1).sum(1) +
+                   0.5 * g2 * d.div_score + gamma * d.du_dt) *
+                  dt;
+        }
         const at::Tensor moved = x + drift * dt + std::sqrt(g2 * dt) * at::randn_like(x);
         benchmark::DoNotOptimize(moved.data_ptr());
         benchmark::DoNotOptimize(inc.data_ptr());
@@ -63,16 +74,20 @@ const int kAnnealBenchmarksRegistered = [] {
     };
     for (const Case& c : {Case{"egnn_lj13", 13, 128}, Case{"dit_aldp22", 22, 32}}) {
         for (bool exact : {true, false}) {
-            for (int64_t batch : {int64_t{1}, c.batch}) {
-                const std::string name = "BM_AnnealStep/model:" + c.name +
-                                         "/divergence:" + (exact ? "exact" : "hutchinson") +
-                                         "/batch:" + std::to_string(batch) + "/threads:1";
-                benchmark::RegisterBenchmark(name.c_str(),
-                                             [c, exact, batch](benchmark::State& s) {
-                                                 anneal_step(s, c.name, c.n, exact, batch);
-                                             })
-                    ->UseRealTime()
-                    ->Unit(benchmark::kMillisecond);
+            for (bool score_only : {false, true}) {
+                for (int64_t batch : {int64_t{1}, c.batch}) {
+                    const std::string name = "BM_AnnealStep/model:" + c.name +
+                                             "/divergence:" + (exact ? "exact" : "hutchinson") +
+                                             (score_only ? "/weights:score_only" : "") +
+                                             "/batch:" + std::to_string(batch) + "/threads:1";
+                    benchmark::RegisterBenchmark(
+                        name.c_str(),
+                        [c, exact, score_only, batch](benchmark::State& s) {
+                            anneal_step(s, c.name, c.n, exact, score_only, batch);
+                        })
+                        ->UseRealTime()
+                        ->Unit(benchmark::kMillisecond);
+                }
             }
         }
     }

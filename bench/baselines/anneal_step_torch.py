@@ -5,7 +5,9 @@ ports of train_step_torch.py. Debian python3-torch 1.13 (/usr/bin/python3), 1 th
 
 Per step: s(x) and its divergence (exact: D stacked copies of the batch, one forward and one
 backward, as pita/anneal/divergence.cpp; hutchinson: one Rademacher probe), U, ∇_x U and ∂U/∂h by
-autograd, then the Euler–Maruyama move and the log-weight increment at γ = 2.
+autograd, then the Euler–Maruyama move and the log-weight increment at γ = 2. With
+weights:score_only (anneal.tempering_weight: score_only) the energy network is skipped: drift
+(g²/2)(1 + γ)s, increment (1 − γ)(g²/2)∇·s.
 
     /usr/bin/python3 bench/baselines/anneal_step_torch.py [--quick]
 
@@ -13,6 +15,7 @@ One JSON line per case: {"name": "pytorch_anneal_step/model:.../divergence:.../b
 "ms_per_step": ..., "particle_steps_per_s": ...}.
 """
 import argparse
+import itertools
 import json
 import math
 import statistics
@@ -57,7 +60,8 @@ def divergence(score, x, h, beta, exact, gen):
     return out.detach().reshape(copies, b, n, d)[0], div
 
 
-def anneal_step(score, energy, schedule, x, exact, gen, t=0.5, gamma=2.0, dt=1e-3):
+def anneal_step(score, energy, schedule, x, exact, gen, score_only=False, t=0.5, gamma=2.0,
+                dt=1e-3):
     b = x.shape[0]
     h_val = schedule.h(t)
     # g² = dh/dt of the elucidating schedule (noise_schedule.cpp): 2ρ(a + (1−t)b)^{2ρ−1}·(−b).
@@ -65,6 +69,10 @@ def anneal_step(score, energy, schedule, x, exact, gen, t=0.5, gamma=2.0, dt=1e-
     h = torch.full((b,), h_val, dtype=x.dtype)
     beta = torch.ones(b, dtype=x.dtype)
     s, div = divergence(score, x, h, beta, exact, gen)
+    if score_only:  # anneal.tempering_weight: score_only: the energy network is not evaluated
+        drift = 0.5 * g2 * (1 + gamma) * s
+        inc = (1 - gamma) * 0.5 * g2 * div * dt
+        return x + drift * dt + math.sqrt(g2 * dt) * torch.randn(x.shape, generator=gen), inc
     x_leaf = x.detach().requires_grad_(True)
     h_leaf = h.clone().requires_grad_(True)
     u = energy.energy(x_leaf, h_leaf, beta)
@@ -86,23 +94,24 @@ def main():
     cases = [("egnn_lj13", 13, 128), ("dit_aldp22", 22, 32)]
     for name, n, batch in cases:
         score, energy, schedule = make_models(name)
-        for exact in (True, False):
+        for exact, score_only in itertools.product((True, False), (False, True)):
             b = 1 if args.quick else batch
             gen = torch.Generator().manual_seed(1)
             x = torch.randn(b, n, 3, generator=gen) * 1.5
-            anneal_step(score, energy, schedule, x, exact, gen)  # warm-up
+            anneal_step(score, energy, schedule, x, exact, gen, score_only)  # warm-up
             times = []
             start = time.perf_counter()
             while len(times) < 3 or (time.perf_counter() - start < 1.0 and len(times) < 50):
                 t0 = time.perf_counter()
-                anneal_step(score, energy, schedule, x, exact, gen)
+                anneal_step(score, energy, schedule, x, exact, gen, score_only)
                 times.append(time.perf_counter() - t0)
                 if args.quick:
                     break
             ms = 1e3 * statistics.median(times)
+            weights = "/weights:score_only" if score_only else ""
             print(json.dumps({
                 "name": f"pytorch_anneal_step/model:{name}/divergence:"
-                        f"{'exact' if exact else 'hutchinson'}/batch:{b}/threads:1",
+                        f"{'exact' if exact else 'hutchinson'}{weights}/batch:{b}/threads:1",
                 "ms_per_step": round(ms, 3),
                 "particle_steps_per_s": round(1e3 * b / ms, 3)}), flush=True)
 

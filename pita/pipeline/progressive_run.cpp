@@ -34,6 +34,7 @@
 #include "pita/targets/energy_factory.h"
 #include "pita/train/checkpoint.h"
 #include "pita/train/dataset.h"
+#include "pita/train/trained_models.h"
 #include "pita/train/trainer_config.h"
 #include "pita/train/training_log.h"
 #ifdef PITA_WITH_OPENMM
@@ -324,9 +325,11 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
         const std::string check_phase = fmt::format("regenerate{}", i);
         if (o.regeneration_samples > 0 && !state.is_done(check_phase)) {
             const auto t0 = std::chrono::steady_clock::now();
-            trainer.copy_ema_to(score_ema, energy_ema);
-            score_ema.backbone().train(false);
-            energy_ema.backbone().train(false);
+            // Stage i's networks as saved at its end, not the trainer's: a resume may enable the
+            // check (metrics.* may change) after later stages have trained on.
+            const TrainedModels stage_models =
+                load_trained_models(dir.path(fmt::format("train/stage{}.pt", i)), settings.device,
+                                    settings.dtype, "run");
             at::Generator check_gen = make_generator(
                 stream_seed(settings.seed, RandomStream::ModelCheck, stage), settings.device);
             EvaluationOptions evaluation = o.evaluation;
@@ -335,10 +338,11 @@ nlohmann::json run_progressive(ProgressiveRunPlan& plan, const RunDirectory& dir
             if (i == 0 && o.data.sampler == DataSampler::Md)
                 evaluation.tica_chains = o.data.md.n_replicas;
             const std::string own = rung_dir(ladder, i);
-            regeneration_check(energy, score_ema, energy_ema, plan.schedule, o.anneal,
-                               o.regeneration_samples, t_from, t_top / t_from, dir.path(own),
-                               dir.path(own + "/" + kRegenerationDir), evaluation, tensor_options,
-                               check_gen, observer);
+            regeneration_check(energy, *stage_models.score, *stage_models.energy_model,
+                               plan.schedule, o.anneal, o.regeneration_samples, t_from,
+                               t_top / t_from, dir.path(own),
+                               dir.path(own + "/" + kRegenerationDir), o.chirality, evaluation,
+                               tensor_options, check_gen, observer);
             state.done.insert(check_phase);
             state.add_seconds("regeneration", seconds_since(t0));
             state.save(dir);

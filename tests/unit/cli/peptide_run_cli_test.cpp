@@ -71,6 +71,9 @@ TEST_F(PeptideRunCliTest, SmokeRunScoresWhatTheNetworksDeliveredAndTheRelaxedSam
                      top["phi_positive"][0]["fraction"].get<double>());
     EXPECT_EQ(check["phi_positive"][0]["reference_standard_error_from"], "chains") << check.dump();
     EXPECT_EQ(check["phi_positive"][0]["standard_error_from"], "lineages");
+    // The run's chirality handling applies to the check as to a rung (here none: counted only).
+    EXPECT_EQ(check["chirality_handling"]["fixed"], false) << check.dump();
+    EXPECT_EQ(check["chirality_handling"]["before_fix"]["l_form"], check["chirality"]["l_form"]);
     ASSERT_EQ(low["phi_positive"].size(), 1u);
     EXPECT_TRUE(low["phi_positive"][0].contains("reference_fraction"));
     EXPECT_TRUE(low["phi_positive"][0].contains("z"));

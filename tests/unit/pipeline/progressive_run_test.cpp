@@ -123,6 +123,33 @@ TEST_F(ProgressiveRunTest, LibraryRunEqualsTheCommandLineRunBitForBit) {
     EXPECT_THAT(observer.messages[1], HasSubstr("data: 640 MALA samples at T = 4"));
 }
 
+TEST_F(ProgressiveRunTest, ARegenerationCheckEnabledOnResumeUsesEachStagesOwnNetworks) {
+    if (PITA_SANITIZED != 0) GTEST_SKIP() << "three whole runs; the Release stage runs it";
+    // Two stages: when the check is enabled on a resume of the finished run (metrics.* may
+    // change), the trainer holds stage 1's networks; stage 0's check must use stage 0's
+    // (train/stage0.pt), and give the samples of a run that had the check from the start.
+    auto run = [&](const fs::path& out, const std::string& extra) {
+        std::string cli = std::string(PITA_BINARY) + " run " + smoke_config() + " 'ladder=[4,3,2]'";
+        for (const std::string& o : short_run_overrides(out)) cli += " '" + o + "'";
+        return pita::testing::run_command(cli + " " + extra);
+    };
+    const pita::testing::Outcome with = run(dir_ / "with", "metrics.regeneration_samples=16");
+    ASSERT_EQ(with.exit_code, 0) << with.output;
+    const pita::testing::Outcome without = run(dir_ / "later", "");
+    ASSERT_EQ(without.exit_code, 0) << without.output;
+    EXPECT_FALSE(fs::exists(dir_ / "later/data/T4/regeneration"));
+    const pita::testing::Outcome resumed = run(
+        dir_ / "later", "metrics.regeneration_samples=16 --resume " + (dir_ / "later").string());
+    ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+    for (const char* f : {"data/T4/regeneration/samples.npy", "T3/regeneration/samples.npy"}) {
+        ASSERT_TRUE(fs::exists(dir_ / "later" / f)) << f << "\n" << resumed.output;
+        EXPECT_TRUE(file_bytes(dir_ / "later" / f) == file_bytes(dir_ / "with" / f)) << f;
+    }
+    // The check changed nothing else: the final samples are the same with and without it.
+    EXPECT_TRUE(file_bytes(dir_ / "later/T2/samples.npy") ==
+                file_bytes(dir_ / "with/T2/samples.npy"));
+}
+
 TEST_F(ProgressiveRunTest, APlanReadsEverySectionAndResolvesTheStageSchedule) {
     pita::Config cfg = pita::Config::load_file(
         smoke_config(), {"ladder=[4.0,3.0,2.0]", "train.stage_steps=[7,9]",

@@ -114,20 +114,16 @@ TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreR
                  (dir_ / "anneal").string());
     ASSERT_EQ(a.exit_code, 0) << a.output;
     EXPECT_TRUE(fs::exists(dir_ / "anneal/T3/samples.npy"));
-    // anneal.fix_mirrored means something only for a chiral molecule: refused for LJ.
-    const Outcome mirrored = run_pita(
-        "anneal " + kSource +
-        "/configs/smoke.yaml threads=1 anneal.checkpoint=" + (run / "train/stage0.pt").string() +
-        " anneal.temperature=3 anneal.fix_mirrored=true --out " + (dir_ / "mirrored").string());
-    EXPECT_EQ(mirrored.exit_code, 2) << mirrored.output;
-    EXPECT_THAT(mirrored.output, HasSubstr("fix_mirrored: the target has no chirality centres"));
-    // So does anneal.l_form_only, in `pita anneal` and in `pita run`.
-    const Outcome l_only = run_pita(
-        "anneal " + kSource +
-        "/configs/smoke.yaml threads=1 anneal.checkpoint=" + (run / "train/stage0.pt").string() +
-        " anneal.temperature=3 anneal.l_form_only=true --out " + (dir_ / "l_only").string());
-    EXPECT_EQ(l_only.exit_code, 2) << l_only.output;
-    EXPECT_THAT(l_only.output, HasSubstr("l_form_only: the target has no chirality centres"));
+    // anneal.fix_mirrored and anneal.l_form_only mean something only for a chiral molecule:
+    // refused for LJ, in `pita anneal` and (below) in `pita run`.
+    for (const std::string key : {"fix_mirrored", "l_form_only"}) {
+        const Outcome refused =
+            run_pita("anneal " + kSource + "/configs/smoke.yaml threads=1 anneal.checkpoint=" +
+                     (run / "train/stage0.pt").string() + " anneal.temperature=3 anneal." + key +
+                     "=true --out " + (dir_ / key).string());
+        EXPECT_EQ(refused.exit_code, 2) << refused.output;
+        EXPECT_THAT(refused.output, HasSubstr(key + ": the target has no chirality centres"));
+    }
     const Outcome run_l_only = run_pita(tiny_run("anneal.l_form_only=true --check"));
     EXPECT_EQ(run_l_only.exit_code, 2) << run_l_only.output;
     EXPECT_THAT(run_l_only.output, HasSubstr("l_form_only: the target has no chirality centres"));

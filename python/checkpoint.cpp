@@ -60,6 +60,9 @@ py::dict anneal(const Checkpoint& c, double temperature, uint64_t seed, const py
     cfg.finish();
     const std::vector<ChiralCentre> centres = chiral_centres_of(*c.target);
     require_centres_for(centres, chirality);
+    const std::string untrained =
+        untrained_energy_network_problem(c.models.energy_network_trained, o);
+    PITA_CHECK(untrained.empty(), "[anneal] {}", untrained);
     setup_relaxation(*c.target, o);
     const ReplayBuffer& newest = c.models.newest_buffer();
     check_anneal_temperatures(newest.temperature(), temperature);

@@ -70,6 +70,9 @@ int run_anneal(const CommonArgs& args) {
     EnergyModel& energy_model = *trained.energy_model;
     const NoiseSchedule& schedule = trained.schedule;
     const nlohmann::json& record = trained.record;
+    const std::string untrained =
+        untrained_energy_network_problem(trained.energy_network_trained, o);
+    PITA_CHECK(untrained.empty(), "[anneal] {}: {}", checkpoint, untrained);
     setup_relaxation(*energy, o);
     const std::vector<ChiralCentre> centres = chiral_centres_of(*energy);
     require_centres_for(centres, chirality);

@@ -91,6 +91,23 @@ AnnealStageOptions read_anneal_stage_options(const ConfigNode& a) {
     return o;
 }
 
+bool reads_energy_network(const AnnealStageOptions& o) {
+    return o.sde.tempering != TemperingWeight::ScoreOnly || o.correct_to_target;
+}
+
+std::string untrained_energy_network_problem(bool energy_network_trained,
+                                             const AnnealStageOptions& o) {
+    if (energy_network_trained || !reads_energy_network(o)) return "";
+    return fmt::format(
+        "no loss trains the energy network (train.losses: energy_score, energy_matching and "
+        "energy_consistency are all 0), but this anneal reads it ({}). Set "
+        "anneal.tempering_weight: score_only and anneal.correct_to_target: false, or give "
+        "train.losses.energy_score a weight > 0.",
+        o.sde.tempering != TemperingWeight::ScoreOnly
+            ? "tempering_weight: " + tempering_weight_name(o.sde.tempering)
+            : std::string("correct_to_target: true"));
+}
+
 RelaxationMethod resolve_relaxation(RelaxationMethod method, bool is_molecule) {
     if (method == RelaxationMethod::Auto)
         return is_molecule ? RelaxationMethod::Md : RelaxationMethod::Mala;
@@ -155,7 +172,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         min_unique = std::min(min_unique, s.unique_ancestors);
     }
     summary["sde"] = {{"resampling_events", r.resampling_events},
-                      {"weighted_steps", weighting_end_step(o.sde, grid)},
+                      {"weighted_steps", weights_vanish(sde) ? 0 : weighting_end_step(o.sde, grid)},
                       {"min_ess", min_ess},
                       {"min_unique_ancestors", min_unique},
                       {"lineages", r.stats.empty() ? o.sde.n_samples : r.stats.back().lineages},

@@ -121,4 +121,14 @@ void write_anneal_diagnostics(const std::string& path, const std::vector<AnnealS
 /// trajectories, whatever each step's ESS said. "" when the genealogy is healthy.
 std::string genealogy_warning(const nlohmann::json& summary);
 
+/// Whether an anneal with these options evaluates the energy network: its weights or drift
+/// (tempering_weight energy or score) or the end correction's U(x, σ_min).
+bool reads_energy_network(const AnnealStageOptions& o);
+
+/// Empty when the anneal can use networks trained so; otherwise why not, naming the keys: an
+/// energy network that no loss trained (train.losses, trains_energy_network) is its random
+/// initialisation, and an anneal that reads it would weight samples by noise.
+std::string untrained_energy_network_problem(bool energy_network_trained,
+                                             const AnnealStageOptions& o);
+
 }  // namespace pita

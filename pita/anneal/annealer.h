@@ -136,6 +136,12 @@ std::string tempering_weight_name(TemperingWeight w);
 /// step whose σ(t_k) is below resample_end_sigma.
 int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule);
 
+/// True when every log-weight increment is identically zero: score_only weights at γ = 1, whose
+/// increment is (1 − γ)(g²/2)∇·s. anneal() then computes no divergence (a weighted step's
+/// costliest part: 1 + probes score evaluations with autograd) and never resamples, so a γ = 1
+/// model check (pita/pipeline/regeneration_check.h) costs one plain reverse SDE.
+bool weights_vanish(const AnnealOptions& o);
+
 /// @throws ConfigError on bad options, NumericalError when every weight becomes non-finite
 AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
                     const AnnealOptions& options, at::TensorOptions tensor_options,

@@ -133,6 +133,10 @@ ProgressiveRunPlan read_progressive_run_plan(const ConfigNode& root,
                                         static_cast<int64_t>(ladder.size()) - 1);
     const ConfigNode anneal = root.child("anneal");
     o.anneal = read_anneal_stage_options(anneal);
+    if (const std::string why = untrained_energy_network_problem(
+            trains_energy_network(o.trainer.losses.weights), o.anneal);
+        !why.empty())
+        train.child("losses").error("energy_score", why);
     if (o.anneal.sigma_end >= plan.schedule.sigma_max())
         anneal.error(
             "sigma_min",

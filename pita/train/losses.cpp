@@ -27,6 +27,10 @@ at::Tensor noise_level_groups(const at::Tensor& levels, int64_t group) {
     return levels.repeat_interleave(group);
 }
 
+bool trains_energy_network(const LossWeights& w) {
+    return w.energy_score > 0 || w.energy_matching > 0 || w.energy_consistency > 0;
+}
+
 LossTerms compute_losses(const ScoreModel& score_model, const EnergyModel& energy_model,
                          const LossBatch& batch, const at::Tensor& h, const at::Tensor& noise,
                          const LossOptions& options, at::Generator* gen) {

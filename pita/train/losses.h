@@ -87,6 +87,11 @@ at::Tensor within_group_variance(const at::Tensor& v, int64_t group);
 /// Each of the [L] noise variances repeated for `group` consecutive rows: [L·group].
 at::Tensor noise_level_groups(const at::Tensor& levels, int64_t group);
 
+/// Whether any loss trains the energy network (distillation, energy matching or consistency).
+/// With none, a step never evaluates it (the costliest part of a step: distillation
+/// differentiates its gradient), and it stays at its initialisation.
+bool trains_energy_network(const LossWeights& w);
+
 /// "loss 1.2 dsm 0.8 ..." for a progress line: the total and each defined term.
 std::string loss_summary(const LossTerms& t);
 /// The defined loss terms as numbers ({"total", "score", ...}).

@@ -30,11 +30,10 @@ TrainedModels load_trained_models(const std::string& checkpoint, const c10::Devi
     score->backbone().to(device, dtype);
     energy_model->backbone().to(device, dtype);
     std::vector<ReplayBuffer> buffers;
+    const TrainerOptions training = read_trainer_options(root.child("train"), schedule);
     {
         // The trainer only carries the checkpoint's weights and EMAs into the two models.
-        Trainer trainer(*score, *energy_model, schedule,
-                        read_trainer_options(root.child("train"), schedule),
-                        energy->translation_invariant());
+        Trainer trainer(*score, *energy_model, schedule, training, energy->translation_invariant());
         at::Generator unused = make_generator(0, device);
         load_checkpoint(checkpoint, trainer, buffers, unused);
         trainer.copy_ema_to(*score, *energy_model);  // sampling uses the EMA weights (spec §4.6)
@@ -42,9 +41,14 @@ TrainedModels load_trained_models(const std::string& checkpoint, const c10::Devi
     score->backbone().train(false);
     energy_model->backbone().train(false);
     PITA_CHECK(!buffers.empty(), "[{}] '{}' holds no replay buffer.", context, checkpoint);
-    return TrainedModels{
-        std::move(energy),  std::move(schedule), std::move(score), std::move(energy_model),
-        std::move(buffers), std::move(record),   checkpoint};
+    return TrainedModels{std::move(energy),
+                         std::move(schedule),
+                         std::move(score),
+                         std::move(energy_model),
+                         std::move(buffers),
+                         std::move(record),
+                         trains_energy_network(training.losses.weights),
+                         checkpoint};
 }
 
 }  // namespace pita

@@ -26,6 +26,8 @@ struct TrainedModels {
     std::unique_ptr<EnergyModel> energy_model;  ///< EMA weights, eval mode
     std::vector<ReplayBuffer> buffers;  ///< oldest first; the newest is what it learned last
     nlohmann::json record;              ///< the checkpoint's record (config, step, ...)
+    /// Whether its training config gave the energy network a loss (trains_energy_network).
+    bool energy_network_trained = true;
     std::string path;
 
     const ReplayBuffer& newest_buffer() const { return buffers.back(); }

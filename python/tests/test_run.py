@@ -129,6 +129,16 @@ def test_an_anneal_key_is_checked(python_run):
         ckpt.anneal(3.0, l_form_only=True)
 
 
+def test_an_untrained_energy_network_is_refused_before_any_work(repo, tmp_path):
+    # No loss trains the energy network, and the smoke config's anneal reads it (energy-form
+    # weights, end correction): refused as `pita run` refuses it, before the data phase.
+    out = tmp_path / "untrained"
+    untrained = ["train.losses.energy_score=0", "train.losses.energy_matching=0"]
+    with pytest.raises(pita.ConfigError, match="no loss trains the energy network"):
+        pita.run(repo / "configs/smoke.yaml", out, overrides=short_run_overrides(repo) + untrained)
+    assert not (out / "data").exists()
+
+
 def smoke_config_as_dict():
     """configs/smoke.yaml, written out as a dict."""
     return {

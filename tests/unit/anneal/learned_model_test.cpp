@@ -245,6 +245,53 @@ TEST(Annealer, ScoreOnlyWeightsEqualTheOthersForOneNoisedDensityAndNeverReadTheE
                      .item<bool>());
 }
 
+/// The exact model, counting the evaluations that ask for the weights' inputs (the divergence).
+class CountingWeightedCalls final : public AnnealingModel {
+  public:
+    explicit CountingWeightedCalls(const AnnealingModel& exact) : exact_(exact) {}
+    DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
+                         at::Generator& gen) const override {
+        if (with_weights) ++weighted_calls;
+        return exact_.evaluate(x, t, with_weights, gen);
+    }
+    at::Tensor energy(const at::Tensor& x, double t) const override { return exact_.energy(x, t); }
+    mutable int64_t weighted_calls = 0;
+
+  private:
+    const AnnealingModel& exact_;
+};
+
+TEST(Annealer, ScoreOnlyAtGammaOneComputesNoDivergenceAndNeverResamples) {
+    // score_only's increment is (1 − γ)(g²/2)∇·s: zero at γ = 1 whatever the divergence, so the
+    // γ = 1 model check (regeneration_check.h) must not pay for one. The energy form at γ = 1 is
+    // not identically zero for imperfect networks (its terms cancel only for exact ones), so it
+    // keeps its weights: the control below.
+    const GaussianMixture gmm = two_width_mixture();
+    const NoiseSchedule schedule = NoiseSchedule::elucidating(0.05, 10.0);
+    const ExactAnnealingModel exact(gmm, schedule, 1, 2);
+    AnnealOptions o = testing::options_for(2, 1.0, 64, 20);
+    o.resample_interval = 1;
+    o.tempering = TemperingWeight::ScoreOnly;
+    EXPECT_TRUE(weights_vanish(o));
+    const CountingWeightedCalls counted(exact);
+    at::Generator gen = make_generator(4);
+    const AnnealResult r = anneal(counted, schedule, o, at::TensorOptions(at::kDouble), gen);
+    EXPECT_EQ(counted.weighted_calls, 0);
+    EXPECT_EQ(r.resampling_events, 0);
+    EXPECT_TRUE(at::equal(r.log_weight, at::zeros_like(r.log_weight)));
+    EXPECT_EQ(r.stats.back().lineages, 64);
+
+    for (const auto& [w, gamma] :
+         {std::pair{TemperingWeight::Energy, 1.0}, std::pair{TemperingWeight::ScoreOnly, 2.0}}) {
+        o.tempering = w;
+        o.gamma = gamma;
+        EXPECT_FALSE(weights_vanish(o)) << tempering_weight_name(w) << " γ " << gamma;
+        const CountingWeightedCalls control(exact);
+        anneal(control, schedule, o, at::TensorOptions(at::kDouble), gen);
+        EXPECT_EQ(control.weighted_calls, 20) << tempering_weight_name(w) << " γ " << gamma;
+    }
+}
+
 TEST(Annealer, TemperingFromTheScoreNeedsTheBalancedDrift) {
     const GaussianMixture gmm(at::zeros({1, 2}, at::kDouble), at::ones({1}, at::kDouble),
                               at::ones({1}, at::kDouble));
@@ -257,6 +304,25 @@ TEST(Annealer, TemperingFromTheScoreNeedsTheBalancedDrift) {
         at::Generator gen = make_generator(1);
         EXPECT_THROW(anneal(exact, schedule, o, at::TensorOptions(at::kDouble), gen), ConfigError)
             << tempering_weight_name(w);
+    }
+}
+
+// Which anneals read the energy network, and so need one that a loss trained.
+TEST(AnnealStage, AnUntrainedEnergyNetworkIsRefusedWhereverTheAnnealReadsIt) {
+    AnnealStageOptions o;
+    o.sde.tempering = TemperingWeight::ScoreOnly;
+    o.correct_to_target = false;
+    EXPECT_EQ(untrained_energy_network_problem(false, o), "");
+    auto why = [&o] { return untrained_energy_network_problem(false, o); };
+    o.correct_to_target = true;  // the end correction's U(x, σ_min)
+    EXPECT_NE(why().find("reads it (correct_to_target: true)"), std::string::npos) << why();
+    o.correct_to_target = false;
+    for (const TemperingWeight w : {TemperingWeight::Energy, TemperingWeight::Score}) {
+        o.sde.tempering = w;
+        EXPECT_NE(why().find("reads it (tempering_weight: " + tempering_weight_name(w) + ")"),
+                  std::string::npos)
+            << why();
+        EXPECT_EQ(untrained_energy_network_problem(true, o), "");
     }
 }
 

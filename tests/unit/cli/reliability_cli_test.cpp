@@ -127,6 +127,28 @@ TEST_F(ReliabilityCliTest, Finding4And5StageCheckpointsAnnealAndModelChangesAreR
     const Outcome run_l_only = run_pita(tiny_run("anneal.l_form_only=true --check"));
     EXPECT_EQ(run_l_only.exit_code, 2) << run_l_only.output;
     EXPECT_THAT(run_l_only.output, HasSubstr("l_form_only: the target has no chirality centres"));
+    // An energy network that no loss trains is its random initialisation: refused wherever an
+    // anneal would read it, in `pita run` before any work and in `pita anneal` from a checkpoint
+    // trained so. score_only without the end correction reads none: accepted.
+    const std::string untrained = "train.losses.energy_score=0 train.losses.energy_matching=0 ";
+    const Outcome run_untrained = run_pita(tiny_run(untrained + "--check"));
+    EXPECT_EQ(run_untrained.exit_code, 2) << run_untrained.output;
+    EXPECT_THAT(run_untrained.output, HasSubstr("energy_score: no loss trains the energy network"));
+    EXPECT_THAT(run_untrained.output, HasSubstr("reads it (tempering_weight: energy)"));
+    const fs::path score_only = dir_ / "score-only";
+    const Outcome so = run_pita(tiny_run(untrained +
+                                         "anneal.tempering_weight=score_only "
+                                         "anneal.correct_to_target=false --out " +
+                                         score_only.string()));
+    ASSERT_EQ(so.exit_code, 0) << so.output;
+    const Outcome reads_u =
+        run_pita("anneal " + kSource + "/configs/smoke.yaml threads=1 anneal.checkpoint=" +
+                 (score_only / "train/stage0.pt").string() + " anneal.temperature=3 --out " +
+                 (dir_ / "reads-u").string());
+    EXPECT_EQ(reads_u.exit_code, 2) << reads_u.output;
+    EXPECT_THAT(reads_u.output, HasSubstr("no loss trains the energy network"));
+    EXPECT_THAT(reads_u.output, HasSubstr("reads it (tempering_weight: energy)"));
+    EXPECT_FALSE(fs::exists(dir_ / "reads-u"));
     for (const std::string change :
          {"model.coords_range=3", "model.tanh=false", "model.hidden=8"}) {
         const Outcome r = run_pita(tiny_run(change + " --resume " + run.string()));

@@ -206,23 +206,29 @@ TEST(Annealer, TemperingFromTheScoreEqualsTheEnergyFormForOneNoisedDensity) {
               1e-9);
 }
 
-/// The exact model with every energy-network output replaced by NaN: what an annealing that
-/// reads none of them must not notice.
-class PoisonedEnergy final : public AnnealingModel {
+/// The exact model, counting the evaluations that ask for the weights' inputs (the divergence)
+/// and, with `poison_energy`, with every energy-network output replaced by NaN: what an annealing
+/// that reads none of them must not notice.
+class InstrumentedModel final : public AnnealingModel {
   public:
-    explicit PoisonedEnergy(const AnnealingModel& exact) : exact_(exact) {}
+    InstrumentedModel(const AnnealingModel& exact, bool poison_energy)
+        : exact_(exact), poison_energy_(poison_energy) {}
     DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
                          at::Generator& gen) const override {
+        if (with_weights) ++weighted_calls;
         DriftInputs d = exact_.evaluate(x, t, with_weights, gen);
+        if (!poison_energy_) return d;
         d.grad_u = at::full_like(d.grad_u, NAN);
         if (d.u.defined()) d.u = at::full_like(d.u, NAN);
         if (d.du_dt.defined()) d.du_dt = at::full_like(d.du_dt, NAN);
         return d;
     }
     at::Tensor energy(const at::Tensor& x, double t) const override { return exact_.energy(x, t); }
+    mutable int64_t weighted_calls = 0;
 
   private:
     const AnnealingModel& exact_;
+    bool poison_energy_;
 };
 
 TEST(Annealer, ScoreOnlyWeightsEqualTheOthersForOneNoisedDensityAndNeverReadTheEnergyNetwork) {
@@ -237,29 +243,13 @@ TEST(Annealer, ScoreOnlyWeightsEqualTheOthersForOneNoisedDensityAndNeverReadTheE
     const at::Tensor c = log_weights(exact, schedule, 2.0, TemperingWeight::ScoreOnly);
     EXPECT_GT(a.std().item<double>(), 0.1);
     EXPECT_LT((a - c).abs().max().item<double>(), 1e-6 * (1 + a.abs().max().item<double>()));
-    const PoisonedEnergy poisoned(exact);
+    const InstrumentedModel poisoned(exact, /*poison_energy=*/true);
     const at::Tensor p = log_weights(poisoned, schedule, 2.0, TemperingWeight::ScoreOnly);
     EXPECT_TRUE(at::equal(p, c));
     EXPECT_FALSE(at::isfinite(log_weights(poisoned, schedule, 2.0, TemperingWeight::Score))
                      .all()
                      .item<bool>());
 }
-
-/// The exact model, counting the evaluations that ask for the weights' inputs (the divergence).
-class CountingWeightedCalls final : public AnnealingModel {
-  public:
-    explicit CountingWeightedCalls(const AnnealingModel& exact) : exact_(exact) {}
-    DriftInputs evaluate(const at::Tensor& x, double t, bool with_weights,
-                         at::Generator& gen) const override {
-        if (with_weights) ++weighted_calls;
-        return exact_.evaluate(x, t, with_weights, gen);
-    }
-    at::Tensor energy(const at::Tensor& x, double t) const override { return exact_.energy(x, t); }
-    mutable int64_t weighted_calls = 0;
-
-  private:
-    const AnnealingModel& exact_;
-};
 
 TEST(Annealer, ScoreOnlyAtGammaOneComputesNoDivergenceAndNeverResamples) {
     // score_only's increment is (1 − γ)(g²/2)∇·s: zero at γ = 1 whatever the divergence, so the
@@ -273,7 +263,7 @@ TEST(Annealer, ScoreOnlyAtGammaOneComputesNoDivergenceAndNeverResamples) {
     o.resample_interval = 1;
     o.tempering = TemperingWeight::ScoreOnly;
     EXPECT_TRUE(weights_vanish(o));
-    const CountingWeightedCalls counted(exact);
+    const InstrumentedModel counted(exact, /*poison_energy=*/false);
     at::Generator gen = make_generator(4);
     const AnnealResult r = anneal(counted, schedule, o, at::TensorOptions(at::kDouble), gen);
     EXPECT_EQ(counted.weighted_calls, 0);
@@ -286,7 +276,7 @@ TEST(Annealer, ScoreOnlyAtGammaOneComputesNoDivergenceAndNeverResamples) {
         o.tempering = w;
         o.gamma = gamma;
         EXPECT_FALSE(weights_vanish(o)) << tempering_weight_name(w) << " γ " << gamma;
-        const CountingWeightedCalls control(exact);
+        const InstrumentedModel control(exact, /*poison_energy=*/false);
         anneal(control, schedule, o, at::TensorOptions(at::kDouble), gen);
         EXPECT_EQ(control.weighted_calls, 20) << tempering_weight_name(w) << " γ " << gamma;
     }

@@ -9,10 +9,18 @@
 
 namespace pita::bench {
 
-/// @param case_name  "egnn_lj13" (EGNN) or "dit_aldp22" (DiT), the names the PyTorch ports use
+/// @param case_name  "egnn_lj13" (EGNN), "dit_aldp22" (DiT) or "dit_aldp_cpu…" (configs/aldp.yaml's
+///                   DiT), the names the PyTorch ports use
 inline std::unique_ptr<Backbone> case_backbone(const std::string& case_name, int64_t n_particles) {
-    const std::string kind = case_name == "egnn_lj13" ? "egnn" : "dit";
-    const Config cfg = Config::from_string("model: {backbone: " + kind + "}");
+    // dit_aldp_cpu*: configs/aldp.yaml's model section.
+    const std::string model = case_name == "egnn_lj13" ? "{backbone: egnn}"
+                              : case_name.rfind("dit_aldp_cpu", 0) == 0
+                                  ? "{backbone: dit, hidden: 64, cond_dim: 32, "
+                                    "n_blocks: 3, n_heads: 4, mlp_ratio: 2, "
+                                    "dropout: 0, condition_on_temperature: false, "
+                                    "atom_embedding: true}"
+                                  : "{backbone: dit}";
+    const Config cfg = Config::from_string("model: " + model);
     return make_backbone(cfg.root().child("model"), n_particles, 3, /*init_seed=*/0);
 }
 

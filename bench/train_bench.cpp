@@ -3,6 +3,10 @@
 // backbones of the reference recipes:
 //   egnn_lj13   EGNN (hidden 32, 3 layers) on 13 particles, LJ-13 loss weights
 //   dit_aldp22  DiT (192/64/6 blocks/6 heads, dropout 0.1) on 22 atoms, peptide loss weights
+//   dit_aldp_cpu        configs/aldp.yaml's DiT (64/32/3 blocks/4 heads, per-atom embedding) with
+//                       both networks trained (distillation; no energy matching)
+//   dit_aldp_cpu_score  the same, score network only (energy_score 0: the energy network is never
+//                       evaluated), as configs/aldp.yaml trains since session 16
 // The PyTorch port of the same step is bench/baselines/train_step_torch.py (same names).
 // Inputs are random configurations: the step's cost does not depend on the data.
 #include <string>
@@ -22,6 +26,8 @@ struct Case {
     int64_t n_particles;
     double sigma_min;
     double target_score;
+    double energy_score = 1.0;
+    double energy_matching = 1.0;
 };
 
 void train_step(benchmark::State& state, const Case& c, int64_t batch, int threads) {
@@ -31,6 +37,8 @@ void train_step(benchmark::State& state, const Case& c, int64_t batch, int threa
     pita::TrainerOptions o;
     o.batch_size = batch;
     o.losses.weights.target_score = c.target_score;
+    o.losses.weights.energy_score = c.energy_score;
+    o.losses.weights.energy_matching = c.energy_matching;
     const pita::NoiseSchedule schedule = pita::NoiseSchedule::elucidating(c.sigma_min);
     o.losses.h_min = schedule.h(0.0);
     o.losses.score_h_threshold = schedule.h(0.0);
@@ -56,7 +64,10 @@ void train_step(benchmark::State& state, const Case& c, int64_t batch, int threa
 // "/batch:1/"); batches 128 and 512 are the measurement points. The DiT at 512 takes
 // seconds per step on a CPU, so its iteration count is fixed.
 const int kTrainBenchmarksRegistered = [] {
-    const Case cases[] = {{"egnn_lj13", 13, 0.05, 0.0}, {"dit_aldp22", 22, 0.01, 0.01}};
+    const Case cases[] = {{"egnn_lj13", 13, 0.05, 0.0},
+                          {"dit_aldp22", 22, 0.01, 0.01},
+                          {"dit_aldp_cpu", 22, 0.01, 0.01, 1.0, 0.0},
+                          {"dit_aldp_cpu_score", 22, 0.01, 0.01, 0.0, 0.0}};
     for (const Case& c : cases) {
         for (int64_t batch : {1, 128, 512}) {
             for (int threads : {1, 2}) {

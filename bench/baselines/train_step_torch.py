@@ -14,6 +14,12 @@ Cases (spec §2-§4, Appendix A; PITA-SPEC.md in /work/shared/docs):
   dit_aldp22  22 atoms × 3 (ALDP-sized), DiT 192 / cond 64 / 6 blocks / 6 heads / mlp 4 /
               dropout 0.1 (train mode), σ_min 0.01, weights 1, 1, 1 and target_score 0.01 below
               h(t = 0.2).
+  dit_aldp_cpu        configs/aldp.yaml's DiT: 64 / cond 32 / 3 blocks / 4 heads / mlp 2, no
+                      dropout, no β-conditioning, a learned per-atom embedding; σ_min 0.01; weights
+                      score 1, energy_score 1, energy_matching 0, target_score 0.01 (both networks:
+                      the config until session 16).
+  dit_aldp_cpu_score  the same with energy_score 0: no loss trains the energy network, which is
+                      then never evaluated (configs/aldp.yaml since session 16).
 
 One step = sample a batch (uniform, with replacement) from a replay buffer, Haar random rotation per
 sample (positions and forces), mean-free noise and data, h from ln σ ~ N(−1.2, 1.2²), the losses
@@ -333,7 +339,7 @@ class Dit(nn.Module):
     mean-free projection. A fresh network outputs exactly 0 (adaLN-Zero, zero output layer)."""
 
     def __init__(self, n_particles, hidden=192, cond_dim=64, n_blocks=6, n_heads=6, mlp_ratio=4,
-                 dropout=0.1, condition_on_temperature=True, spatial_dim=3):
+                 dropout=0.1, condition_on_temperature=True, spatial_dim=3, atom_embedding=False):
         super().__init__()
         self.n, self.d, self.hidden, self.n_heads = n_particles, spatial_dim, hidden, n_heads
         self.dropout, self.cond_dim = dropout, cond_dim
@@ -347,6 +353,9 @@ class Dit(nn.Module):
         self.blocks = nn.ModuleList(
             [DitBlock(hidden, cond_dim, mlp_ratio) for _ in range(n_blocks)])
         self.output_layer = FinalLayer(hidden, spatial_dim, cond_dim)
+        # dit.cpp's atom_embedding: a learned [N, H] table added to the token embeddings.
+        self.atom_embed = (nn.Parameter(torch.randn(n_particles, hidden) * 0.5)
+                           if atom_embedding else None)
         # Constant tables (dit.cpp make_tables): frequencies exp(−ln(10000)·k/128) in float64,
         # RoPE for q and k stacked [2, 1, 1, N, hd] with 1/sqrt(hd) folded into q's half.
         half = FREQ_EMBED // 2
@@ -369,6 +378,8 @@ class Dit(nn.Module):
             cvec = cvec + self.sigma_map_temp(beta.reshape(batch).to(y.dtype), self.freqs)
         cvec = F.silu(cvec)
         x = linear_2d(self.vocab_embed, y.reshape(batch * n, d)).view(batch, n, h)
+        if self.atom_embed is not None:
+            x = x + self.atom_embed
         dropout = self.dropout if self.training else 0.0
         for block in self.blocks:
             x = block(x, cvec, self.n_heads, self.rope_cos, self.rope_sin, dropout)
@@ -515,7 +526,8 @@ class Trainer:
 # ------------------------------------------------------------------------------------------------
 # Cases: network, schedule, loss recipe, synthetic buffer.
 # ------------------------------------------------------------------------------------------------
-EXPECTED_PARAMS = {"egnn_lj13": 22467, "dit_aldp22": 3179267}
+EXPECTED_PARAMS = {"egnn_lj13": 22467, "dit_aldp22": 3179267, "dit_aldp_cpu": 152707,
+                   "dit_aldp_cpu_score": 152707}
 
 
 def lj13_buffer(n_rows, gen):
@@ -551,6 +563,12 @@ def make_case(name, batch_size):
         # (train_on_all_temps = false, spec §3.4); on is the more expensive of the two.
         backbone = Dit(22, condition_on_temperature=True)
         weights = dict(score=1.0, energy_score=1.0, energy_matching=1.0, target_score=0.01)
+    elif name in ("dit_aldp_cpu", "dit_aldp_cpu_score"):
+        schedule = ElucidatingSchedule(0.01)
+        backbone = Dit(22, hidden=64, cond_dim=32, n_blocks=3, n_heads=4, mlp_ratio=2, dropout=0.0,
+                       condition_on_temperature=False, atom_embedding=True)
+        distil = 0.0 if name == "dit_aldp_cpu_score" else 1.0
+        weights = dict(score=1.0, energy_score=distil, energy_matching=0.0, target_score=0.01)
     else:
         raise ValueError(f"unknown case {name}")
     # As trainer_config.cpp: h_min = h(0) = σ_min², score threshold h(0), TSM threshold h(0.2).
@@ -627,7 +645,8 @@ def flops_per_step(name, buffer, gen):
 # run must fit in ~3 min on 2 cores: an EGNN step is 0.3-2 s, a DiT step 4-30 s, so the DiT gets
 # one warm-up step per batch size (switching the thread count keeps the process warm) and, at
 # batch 512, a single timed step per thread count.
-BUDGET = {"egnn_lj13": (2, 1, 1.5, 8.0, 5), "dit_aldp22": (1, 0, 1.0, 8.0, 2)}
+BUDGET = {"egnn_lj13": (2, 1, 1.5, 8.0, 5), "dit_aldp22": (1, 0, 1.0, 8.0, 2),
+          "dit_aldp_cpu": (2, 1, 1.5, 8.0, 5), "dit_aldp_cpu_score": (2, 1, 1.5, 8.0, 5)}
 QUICK_BUDGET = (1, 0, 0.0, 0.0, 1)
 
 

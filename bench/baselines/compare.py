@@ -59,9 +59,9 @@ def main(pita_json, torch_jsonl):
         print(f"| {args['model']} | {args['batch']} | {args['threads']} | {ms:,.1f} | "
               f"{ref['ms_per_step']:,.1f} | **{ref['ms_per_step'] / ms:.2f}×** | {rate} |")
     print()
-    print("| SDE step (learned models) | divergence | batch | pita ms/step | pita µs/particle-step |"
-          " PyTorch ms/step | PyTorch / pita |")
-    print("|---|---|---|---|---|---|---|")
+    print("| SDE step (learned models) | divergence | weights | batch | pita ms/step |"
+          " pita µs/particle-step | PyTorch ms/step | PyTorch / pita |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, b in sorted(pita.items()):
         if not name.startswith("BM_AnnealStep/"):
             continue
@@ -71,7 +71,8 @@ def main(pita_json, torch_jsonl):
             continue
         ms = b["real_time"]
         per = 1e3 * ms / int(args["batch"])
-        print(f"| {args['model']} | {args['divergence']} | {args['batch']} | {ms:,.1f} | "
+        weights = args.get("weights", "energy")
+        print(f"| {args['model']} | {args['divergence']} | {weights} | {args['batch']} | {ms:,.1f} | "
               f"{per:,.0f} | {ref['ms_per_step']:,.1f} | **{ref['ms_per_step'] / ms:.2f}×** |")
 
 

@@ -172,7 +172,7 @@ AnnealStageResult anneal_stage(const Energy& target, const ScoreModel& score,
         min_unique = std::min(min_unique, s.unique_ancestors);
     }
     summary["sde"] = {{"resampling_events", r.resampling_events},
-                      {"weighted_steps", weights_vanish(sde) ? 0 : weighting_end_step(o.sde, grid)},
+                      {"weighted_steps", weighting_end_step(sde, grid)},
                       {"min_ess", min_ess},
                       {"min_unique_ancestors", min_unique},
                       {"lineages", r.stats.empty() ? o.sde.n_samples : r.stats.back().lineages},

@@ -57,7 +57,12 @@ std::string tempering_weight_name(TemperingWeight w) {
     return "?";
 }
 
-int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule) {
+bool weights_vanish(const AnnealOptions& o) {
+    return o.tempering == TemperingWeight::ScoreOnly && o.gamma == 1.0;
+}
+
+int64_t weighting_end_step(const AnnealOptions& o, const NoiseSchedule& schedule) {
+    if (weights_vanish(o)) return 0;
     int64_t end = o.resample_end < 0 ? o.steps : std::min(o.resample_end, o.steps);
     if (o.resample_end_sigma > 0) {
         for (int64_t k = 0; k < end; ++k) {
@@ -68,10 +73,6 @@ int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule) {
     return end;
 }
 
-bool weights_vanish(const AnnealOptions& o) {
-    return o.tempering == TemperingWeight::ScoreOnly && o.gamma == 1.0;
-}
-
 AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
                     const AnnealOptions& o, at::TensorOptions tensor_options, at::Generator& gen,
                     const AnnealProgress& progress) {
@@ -80,7 +81,7 @@ AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,
     const int64_t n = o.n_samples;
     const double gamma = o.gamma;
     const double lambda = o.score_weight < 0 ? o.gamma : o.score_weight;
-    const int64_t end = weights_vanish(o) ? 0 : weighting_end_step(o, schedule);
+    const int64_t end = weighting_end_step(o, schedule);
     const double dt = 1.0 / static_cast<double>(o.steps);
     const bool score_only = o.tempering == TemperingWeight::ScoreOnly;
 

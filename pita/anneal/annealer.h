@@ -132,15 +132,16 @@ using AnnealProgress = std::function<void(int64_t step, int64_t total, const Ann
 /// The config's name of `w`: energy, score or score_only.
 std::string tempering_weight_name(TemperingWeight w);
 
-/// The first step whose weights are discarded: resample_end (or steps), or earlier, the first
-/// step whose σ(t_k) is below resample_end_sigma.
-int64_t weighting_end_step(const SdeOptions& o, const NoiseSchedule& schedule);
-
 /// True when every log-weight increment is identically zero: score_only weights at γ = 1, whose
-/// increment is (1 − γ)(g²/2)∇·s. anneal() then computes no divergence (a weighted step's
-/// costliest part: 1 + probes score evaluations with autograd) and never resamples, so a γ = 1
-/// model check (pita/pipeline/regeneration_check.h) costs one plain reverse SDE.
+/// increment is (1 − γ)(g²/2)∇·s. No step is then weighted (weighting_end_step is 0), so
+/// anneal() computes no divergence (a weighted step's costliest part: 1 + probes score
+/// evaluations with autograd) and never resamples, and a γ = 1 model check
+/// (pita/pipeline/regeneration_check.h) costs one plain reverse SDE.
 bool weights_vanish(const AnnealOptions& o);
+
+/// The first step whose weights are discarded: resample_end (or steps), or earlier, the first
+/// step whose σ(t_k) is below resample_end_sigma; 0 when the weights vanish.
+int64_t weighting_end_step(const AnnealOptions& o, const NoiseSchedule& schedule);
 
 /// @throws ConfigError on bad options, NumericalError when every weight becomes non-finite
 AnnealResult anneal(const AnnealingModel& model, const NoiseSchedule& schedule,

@@ -125,7 +125,7 @@ TEST(Annealer, WeightsEndAtTheFirstStepBelowResampleEndSigma) {
     // is where the weights stop; resample_end, when earlier, wins, and without either the
     // weights run to the last step.
     const NoiseSchedule s = NoiseSchedule::elucidating(0.01, 10.0, 7.0);
-    SdeOptions o;
+    AnnealOptions o;
     o.steps = 200;
     EXPECT_EQ(weighting_end_step(o, s), 200);
     o.resample_end_sigma = 0.19;
@@ -263,6 +263,7 @@ TEST(Annealer, ScoreOnlyAtGammaOneComputesNoDivergenceAndNeverResamples) {
     o.resample_interval = 1;
     o.tempering = TemperingWeight::ScoreOnly;
     EXPECT_TRUE(weights_vanish(o));
+    EXPECT_EQ(weighting_end_step(o, schedule), 0);
     const InstrumentedModel counted(exact, /*poison_energy=*/false);
     at::Generator gen = make_generator(4);
     const AnnealResult r = anneal(counted, schedule, o, at::TensorOptions(at::kDouble), gen);

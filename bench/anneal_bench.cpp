@@ -3,6 +3,10 @@
 // then the Euler–Maruyama update and the log-weight increment. The divergence dominates.
 //   egnn_lj13   EGNN 32×3 on 13 particles (D = 39), batch 128
 //   dit_aldp22  default DiT on 22 atoms (D = 66), batch 32
+//   dit_aldp_cpu  configs/aldp.yaml's DiT and rung: 512 samples, Hutchinson with 8 probes,
+//   score_only
+//                 weights (pita only: the composite attention it replaced is the baseline, in
+//                 bench/attention_bench.cpp)
 // weights:score_only (anneal.tempering_weight: score_only, the peptide configs' form): the score
 // and its divergence only, drift (g²/2)(1 + γ)s and increment (1 − γ)(g²/2)∇·s; the energy network
 // is not evaluated. Without the tag: the energy form (the reference's).
@@ -29,7 +33,7 @@ std::unique_ptr<pita::Backbone> make_backbone(const std::string& name, int64_t n
 }
 
 void anneal_step(benchmark::State& state, const std::string& name, int64_t n, bool exact,
-                 bool score_only, int64_t batch) {
+                 bool score_only, int64_t batch, int64_t probes) {
     at::set_num_threads(1);
     pita::ScoreModel score(make_backbone(name, n));
     pita::EnergyModel energy(score.backbone().clone());
@@ -39,6 +43,7 @@ void anneal_step(benchmark::State& state, const std::string& name, int64_t n, bo
     lo.divergence =
         exact ? pita::DivergenceEstimator::Exact : pita::DivergenceEstimator::Hutchinson;
     lo.energy_network = !score_only;
+    lo.hutchinson_probes = probes;
     pita::LearnedAnnealingModel model(score, energy, schedule, lo);
     at::Generator gen = pita::make_generator(1);
     at::Tensor x = at::randn({batch, n, 3}, gen, at::kFloat) * 1.5;
@@ -83,7 +88,7 @@ const int kAnnealBenchmarksRegistered = [] {
                     benchmark::RegisterBenchmark(
                         name.c_str(),
                         [c, exact, score_only, batch](benchmark::State& s) {
-                            anneal_step(s, c.name, c.n, exact, score_only, batch);
+                            anneal_step(s, c.name, c.n, exact, score_only, batch, 1);
                         })
                         ->UseRealTime()
                         ->Unit(benchmark::kMillisecond);
@@ -91,6 +96,17 @@ const int kAnnealBenchmarksRegistered = [] {
             }
         }
     }
+    for (int64_t batch : {int64_t{1}, int64_t{512}})
+        benchmark::RegisterBenchmark(
+            ("BM_AnnealStep/model:dit_aldp_cpu/divergence:hutchinson/probes:8/weights:score_only/"
+             "batch:" +
+             std::to_string(batch) + "/threads:1")
+                .c_str(),
+            [batch](benchmark::State& s) {
+                anneal_step(s, "dit_aldp_cpu", 22, false, true, batch, 8);
+            })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
     return 0;
 }();
 

@@ -14,6 +14,7 @@
 
 #include "pita/core/error.h"
 #include "pita/model/rotary.h"
+#include "pita/model/rotary_attention.h"
 
 namespace pita {
 namespace {
@@ -77,8 +78,8 @@ struct BlockContext {
     int64_t n;
     int64_t hidden;
     int64_t n_heads;
-    const detail::RotaryTables& rope_qk;  // [2, 1, 1, n, head_dim]; q's half carries 1/sqrt(hd)
-    double dropout;                       // 0 outside training
+    const detail::RotaryTables& rope;  // [n, head_dim] each
+    double dropout;                    // 0 outside training
 };
 
 /// LN(x)·w·(1 + scale) + shift with LN the affine-free layer norm (eps 1e-5): the per-channel
@@ -139,20 +140,14 @@ class DitBlockImpl : public torch::nn::Module {
             at::addmm(modulation->bias, cvec, modulation->weight.t()).view({b, 6, h});
         auto chunk = [&](int64_t k) { return mod.narrow(1, k, 1); };
 
-        // Attention. qkv is viewed as (3, heads, head_dim) per token, then laid out as
-        // [3, B, heads, N, head_dim] (one copy) so every later product is a plain batched GEMM.
+        // Attention on the qkv projection's rows as they are: the kernel reads them in place and
+        // writes the heads side by side, the layout attn_out reads (rotary_attention.h).
         const at::Tensor a = modulated_norm(x, norm1->weight, chunk(0), chunk(1));
-        const at::Tensor qkv = at::mm(a, attn_qkv->weight.t())
-                                   .view({b, n, 3, heads, hd})
-                                   .permute({2, 0, 3, 1, 4})
-                                   .contiguous();
-        const at::Tensor qk = detail::apply_rotary(qkv.narrow(0, 0, 2), ctx.rope_qk);
-        const at::Tensor q = qk.select(0, 0).view({b * heads, n, hd});  // already · 1/sqrt(hd)
-        const at::Tensor k = qk.select(0, 1).view({b * heads, n, hd});
-        const at::Tensor v = qkv.select(0, 2).view({b * heads, n, hd});
-        const at::Tensor probs = at::softmax(at::bmm(q, k.transpose(1, 2)), -1);
         const at::Tensor attended =
-            at::bmm(probs, v).view({b, heads, n, hd}).permute({0, 2, 1, 3}).reshape({b * n, h});
+            detail::rotary_self_attention(
+                at::mm(a, attn_qkv->weight.t()).view({b, n, 3, heads, hd}), ctx.rope.cos,
+                ctx.rope.sin_signed, 1.0 / std::sqrt(static_cast<double>(hd)))
+                .view({b * n, h});
         const at::Tensor x1 =
             gated_residual(x, chunk(2), at::mm(attended, attn_out->weight.t()), ctx.dropout);
 
@@ -230,7 +225,7 @@ struct Tables {
     c10::ScalarType dtype;
     c10::Device device;
     at::Tensor freqs;           // [128], exp(−ln(10000)·k/128)
-    detail::RotaryTables rope;  // [2, 1, 1, N, head_dim] each, q's half scaled by 1/sqrt(hd)
+    detail::RotaryTables rope;  // [N, head_dim] each
 };
 
 Tables make_tables(const DitOptions& o, c10::ScalarType dtype, c10::Device device) {
@@ -245,15 +240,9 @@ Tables make_tables(const DitOptions& o, c10::ScalarType dtype, c10::Device devic
     const at::Tensor freqs =
         at::exp(at::arange(0, half, f64) * (-std::log(kMaxPeriod) / static_cast<double>(half)));
 
-    // RoPE on q and k at once; folding the attention scale into q's tables saves a pass.
-    const detail::RotaryTables rope =
-        detail::rotary_tables(o.n_particles, head_dim, at::kDouble, c10::Device(c10::kCPU),
-                              /*position_offset=*/0, kRopeBase);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-    auto qk = [&](const at::Tensor& t) {
-        return at::stack({t * scale, t}).view({2, 1, 1, o.n_particles, head_dim}).to(out);
-    };
-    return {dtype, device, freqs.to(out), {qk(rope.cos), qk(rope.sin_signed)}};
+    return {dtype, device, freqs.to(out),
+            detail::rotary_tables(o.n_particles, head_dim, dtype, device, /*position_offset=*/0,
+                                  kRopeBase)};
 }
 
 }  // namespace

@@ -15,19 +15,9 @@
 // becomes one instruction and the masked selects stay branch-free, so the pair loops
 // vectorise. Neither flag changes a result (no reassociation, no contraction): they only drop
 // errno and floating-point exception flags, which nothing reads.
-// PITA_IVDEP: the arrays of a loop do not overlap (GCC ignores __restrict on local pointers).
-#if defined(__GNUC__) && !defined(__clang__)
-#define PITA_IVDEP _Pragma("GCC ivdep")
-#else
-#define PITA_IVDEP
-#endif
-// PITA_CLONES: x86-64 builds also compile the pair loops for AVX2 (4 doubles per vector instead
-// of SSE2's 2), picked at run time; no FMA, so both versions round identically.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define PITA_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define PITA_CLONES
-#endif
+// PITA_IVDEP and PITA_CLONES (pita/core/vectorize.h): the pair loops' arrays do not overlap, and
+// x86-64 builds also compile them for AVX2 (4 doubles per vector instead of SSE2's 2).
+#include "pita/core/vectorize.h"
 
 #include <cmath>
 #include <cstring>

@@ -267,14 +267,21 @@ Group group_at(const Layout& L, int64_t index) {
     return {index * kLanes, std::min(kLanes, rows - index * kLanes)};
 }
 
+/// The group's rows of q (rotated, with the logits' scale), k (rotated) and v into w.
+template <typename T>
+PITA_INLINE Group load_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
+    const Group g = group_at(a.layout, index);
+    gather(a.qkv, a.layout, g, 0, true, a.cos, a.sin, a.scale, w.q.data());
+    gather(a.qkv, a.layout, g, 1, true, a.cos, a.sin, T(1), w.k.data());
+    gather(a.qkv, a.layout, g, 2, false, a.cos, a.sin, T(1), w.v.data());
+    return g;
+}
+
 template <typename T>
 PITA_INLINE void forward_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
     const Layout& L = a.layout;
     const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
-    const Group g = group_at(L, index);
-    gather(a.qkv, L, g, 0, true, a.cos, a.sin, a.scale, w.q.data());
-    gather(a.qkv, L, g, 1, true, a.cos, a.sin, T(1), w.k.data());
-    gather(a.qkv, L, g, 2, false, a.cos, a.sin, T(1), w.v.data());
+    const Group g = load_group(a, index, w);
     T* p = a.probs != nullptr ? a.probs + index * n * n * kLanes : w.p.data();
     products_abt(w.q.data(), w.k.data(), n, n, hd, p);  // logits
     for (int64_t i = 0; i < n; ++i) {                   // max-shifted softmax over j, per lane
@@ -304,10 +311,7 @@ template <typename T>
 PITA_INLINE void backward_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
     const Layout& L = a.layout;
     const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
-    const Group g = group_at(L, index);
-    gather(a.qkv, L, g, 0, true, a.cos, a.sin, a.scale, w.q.data());
-    gather(a.qkv, L, g, 1, true, a.cos, a.sin, T(1), w.k.data());
-    gather(a.qkv, L, g, 2, false, a.cos, a.sin, T(1), w.v.data());
+    const Group g = load_group(a, index, w);
     std::fill(w.g.begin(), w.g.end(), T(0));
     for (int64_t l = 0; l < g.rows; ++l) {
         const int64_t r = g.first_row + l;

@@ -36,6 +36,9 @@ struct DitOptions {
 /// once against PyTorch 1.13). Dropout also draws from the global generator. Parameter names follow
 /// the reference's state_dict (vocab_embed, sigma_map, sigma_map_temp, blocks.i.*, output_layer.*).
 ///
+/// On the CPU the attention runs in pita's kernel for short sequences (rotary_attention.h; the
+/// composite of ATen operations elsewhere and under create_graph), same function to round-off.
+///
 /// Owns its LibTorch module (pimpl) and a cache of RoPE and frequency tables per (dtype, device);
 /// clone() deep-copies the parameters. forward() may be called concurrently.
 class Dit final : public ModuleBackbone {

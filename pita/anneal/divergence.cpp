@@ -75,9 +75,9 @@ ValueAndDivergence over_chunks(const VectorField& f, const at::Tensor& x, int64_
     std::vector<at::Tensor> values, divs;
     for (int64_t i = 0; i < x.size(0); i += chunk) {
         const at::Tensor xc = x.slice(0, i, i + chunk);
-        auto [value, sum] = xc.size(0) >= kSeparateVjpMinRows
-                                ? separate_vjps(f, xc, weights(xc.size(0)))
-                                : stacked_vjp(f, xc, weights(xc.size(0)));
+        const at::Tensor w = weights(xc.size(0));
+        auto [value, sum] =
+            xc.size(0) >= kSeparateVjpMinRows ? separate_vjps(f, xc, w) : stacked_vjp(f, xc, w);
         values.push_back(value);
         divs.push_back(divisor == 1.0 ? sum : sum / divisor);
     }

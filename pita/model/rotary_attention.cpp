@@ -41,24 +41,29 @@ Shape check_shapes(const at::Tensor& qkv, const at::Tensor& cos, const at::Tenso
     return s;
 }
 
-/// Strides of the two layouts, in elements: qkv [B, n, 3, heads, hd] and out [B, n, heads, hd].
+/// Where the n × hd block of (batch, head) row r lies in one tensor, in elements.
+struct RowLayout {
+    int64_t offset;  // of row 0's token 0 (the part's offset in qkv)
+    int64_t token;   // between tokens
+    int64_t batch;   // between batch entries
+    int64_t heads, hd;
+    int64_t at(int64_t r) const { return (r / heads) * batch + offset + (r % heads) * hd; }
+};
+
+/// The two layouts: qkv [B, n, 3, heads, hd] (one RowLayout per part: query, key, value) and
+/// out [B, n, heads, hd] (also the layout of out's gradient).
 struct Layout {
-    explicit Layout(const Shape& s)
-        : shape(s),
-          token_qkv(3 * s.heads * s.hd),
-          part(s.heads * s.hd),
-          token_out(s.heads * s.hd) {}
-    /// Offset of (b, token 0, part w, head h, channel 0) in qkv.
-    int64_t qkv_at(int64_t b, int64_t w, int64_t h) const {
-        return b * shape.n * token_qkv + w * part + h * shape.hd;
+    explicit Layout(const Shape& s) : shape(s) {}
+    RowLayout qkv(int64_t part) const {
+        const int64_t token = 3 * shape.heads * shape.hd;
+        return {part * shape.heads * shape.hd, token, shape.n * token, shape.heads, shape.hd};
     }
-    /// Offset of (b, token 0, head h, channel 0) in out.
-    int64_t out_at(int64_t b, int64_t h) const { return b * shape.n * token_out + h * shape.hd; }
+    RowLayout out() const {
+        const int64_t token = shape.heads * shape.hd;
+        return {0, token, shape.n * token, shape.heads, shape.hd};
+    }
 
     Shape shape;
-    int64_t token_qkv;  // between tokens in qkv
-    int64_t part;       // between query, key and value of one token
-    int64_t token_out;  // between tokens in out
 };
 
 #if defined(__GNUC__)
@@ -83,18 +88,18 @@ struct Group {
     int64_t rows;  // 1 … kLanes
 };
 
-/// dst[i][c][l] = factor · RoPE(x_l)[i][c] for the rows of g: query (part 0) or key (part 1);
-/// value (part 2) when rotate is false.
+/// dst[i][c][l] = factor · RoPE(x_l)[i][c] for the rows x_l of g in src (laid out as `rows`,
+/// n tokens): query or key; a plain copy when rotate is false (value, out's gradient). Lanes
+/// past g.rows are zero.
 template <typename T>
-PITA_INLINE void gather(const T* qkv, const Layout& L, const Group& g, int64_t part, bool rotate,
+PITA_INLINE void gather(const T* src, const RowLayout& rows, int64_t n, const Group& g, bool rotate,
                         const T* cos, const T* sin, T factor, T* dst) {
-    const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
+    const int64_t hd = rows.hd;
     std::fill(dst, dst + n * hd * kLanes, T(0));
     for (int64_t l = 0; l < g.rows; ++l) {
-        const int64_t r = g.first_row + l;
-        const T* src = qkv + L.qkv_at(r / heads, part, r % heads);
+        const T* row = src + rows.at(g.first_row + l);
         for (int64_t i = 0; i < n; ++i) {
-            const T* x = src + i * L.token_qkv;
+            const T* x = row + i * rows.token;
             const T* c = cos + i * hd;
             const T* s = sin + i * hd;
             T* out = dst + i * hd * kLanes + l;
@@ -111,20 +116,19 @@ PITA_INLINE void gather(const T* qkv, const Layout& L, const Group& g, int64_t p
     }
 }
 
-/// The transpose of gather: RoPE's inverse rotation (when rotate) of src[i][c][l], written to
-/// the rows of g in dst (the qkv layout, part `part`).
+/// The transpose of gather: RoPE's inverse rotation (when rotate) of src[i][c][l], or a plain
+/// copy, written to the rows of g in dst (laid out as `rows`, n tokens).
 template <typename T>
-PITA_INLINE void scatter(const T* src, const Layout& L, const Group& g, int64_t part, bool rotate,
-                         const T* cos, const T* sin, T factor, T* dst) {
-    const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
+PITA_INLINE void scatter(const T* src, const RowLayout& rows, int64_t n, const Group& g,
+                         bool rotate, const T* cos, const T* sin, T factor, T* dst) {
+    const int64_t hd = rows.hd;
     for (int64_t l = 0; l < g.rows; ++l) {
-        const int64_t r = g.first_row + l;
-        T* base = dst + L.qkv_at(r / heads, part, r % heads);
+        T* row = dst + rows.at(g.first_row + l);
         for (int64_t i = 0; i < n; ++i) {
             const T* gi = src + i * hd * kLanes + l;
             const T* c = cos + i * hd;
             const T* s = sin + i * hd;
-            T* out = base + i * L.token_qkv;
+            T* out = row + i * rows.token;
             for (int64_t k = 0; k < hd; k += 2) {
                 const T g0 = gi[k * kLanes];
                 const T g1 = gi[(k + 1) * kLanes];
@@ -216,11 +220,8 @@ PITA_INLINE void products_atb(const T* a, const T* b, int64_t rows, int64_t cols
 template <typename T>
 struct AlignedBuffer {
     explicit AlignedBuffer(int64_t size)
-        : data_(new (std::align_val_t(kLanes * sizeof(T))) T[size]()), size_(size) {}
+        : data_(new (std::align_val_t(kLanes * sizeof(T))) T[size]()) {}
     T* data() { return data_.get(); }
-    T* begin() { return data_.get(); }
-    T* end() { return data_.get() + size_; }
-    T& operator[](int64_t i) { return data_[i]; }
 
   private:
     struct Delete {
@@ -229,7 +230,6 @@ struct AlignedBuffer {
         }
     };
     std::unique_ptr<T[], Delete> data_;
-    int64_t size_;
 };
 
 /// Per-thread buffers for one group.
@@ -270,17 +270,19 @@ Group group_at(const Layout& L, int64_t index) {
 /// The group's rows of q (rotated, with the logits' scale), k (rotated) and v into w.
 template <typename T>
 PITA_INLINE Group load_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
-    const Group g = group_at(a.layout, index);
-    gather(a.qkv, a.layout, g, 0, true, a.cos, a.sin, a.scale, w.q.data());
-    gather(a.qkv, a.layout, g, 1, true, a.cos, a.sin, T(1), w.k.data());
-    gather(a.qkv, a.layout, g, 2, false, a.cos, a.sin, T(1), w.v.data());
+    const Layout& L = a.layout;
+    const int64_t n = L.shape.n;
+    const Group g = group_at(L, index);
+    gather(a.qkv, L.qkv(0), n, g, true, a.cos, a.sin, a.scale, w.q.data());
+    gather(a.qkv, L.qkv(1), n, g, true, a.cos, a.sin, T(1), w.k.data());
+    gather(a.qkv, L.qkv(2), n, g, false, a.cos, a.sin, T(1), w.v.data());
     return g;
 }
 
 template <typename T>
 PITA_INLINE void forward_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
     const Layout& L = a.layout;
-    const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
+    const int64_t n = L.shape.n, hd = L.shape.hd;
     const Group g = load_group(a, index, w);
     T* p = a.probs != nullptr ? a.probs + index * n * n * kLanes : w.p.data();
     products_abt(w.q.data(), w.k.data(), n, n, hd, p);  // logits
@@ -298,32 +300,19 @@ PITA_INLINE void forward_group(const Views<T>& a, int64_t index, Scratch<T>& w) 
             for (int64_t l = 0; l < kLanes; ++l) row[j * kLanes + l] *= total[l];
     }
     products_ab(p, w.v.data(), n, hd, n, w.d.data());  // out = p · v
-    for (int64_t l = 0; l < g.rows; ++l) {
-        const int64_t r = g.first_row + l;
-        T* dst = a.out + L.out_at(r / heads, r % heads);
-        for (int64_t i = 0; i < n; ++i)
-            for (int64_t c = 0; c < hd; ++c)
-                dst[i * L.token_out + c] = w.d[(i * hd + c) * kLanes + l];
-    }
+    scatter(w.d.data(), L.out(), n, g, false, a.cos, a.sin, T(1), a.out);
 }
 
 template <typename T>
 PITA_INLINE void backward_group(const Views<T>& a, int64_t index, Scratch<T>& w) {
     const Layout& L = a.layout;
-    const int64_t n = L.shape.n, hd = L.shape.hd, heads = L.shape.heads;
+    const int64_t n = L.shape.n, hd = L.shape.hd;
     const Group g = load_group(a, index, w);
-    std::fill(w.g.begin(), w.g.end(), T(0));
-    for (int64_t l = 0; l < g.rows; ++l) {
-        const int64_t r = g.first_row + l;
-        const T* src = a.grad_out + L.out_at(r / heads, r % heads);
-        for (int64_t i = 0; i < n; ++i)
-            for (int64_t c = 0; c < hd; ++c)
-                w.g[(i * hd + c) * kLanes + l] = src[i * L.token_out + c];
-    }
+    gather(a.grad_out, L.out(), n, g, false, a.cos, a.sin, T(1), w.g.data());
     const T* p = a.probs + index * n * n * kLanes;
     // dv = pᵀ · g
     products_atb(p, w.g.data(), n, hd, n, w.d.data());
-    scatter(w.d.data(), L, g, 2, false, a.cos, a.sin, T(1), a.grad_qkv);
+    scatter(w.d.data(), L.qkv(2), n, g, false, a.cos, a.sin, T(1), a.grad_qkv);
     // dp = g · vᵀ, then the softmax backward ds = p ⊙ (dp − Σ_j p dp), in place
     products_abt(w.g.data(), w.v.data(), n, n, hd, w.dp.data());
     for (int64_t i = 0; i < n; ++i) {
@@ -338,9 +327,9 @@ PITA_INLINE void backward_group(const Views<T>& a, int64_t index, Scratch<T>& w)
     }
     // dq = ds · k (the scale is in q's rotation), dk = dsᵀ · q
     products_ab(w.dp.data(), w.k.data(), n, hd, n, w.d.data());
-    scatter(w.d.data(), L, g, 0, true, a.cos, a.sin, a.scale, a.grad_qkv);
+    scatter(w.d.data(), L.qkv(0), n, g, true, a.cos, a.sin, a.scale, a.grad_qkv);
     products_atb(w.dp.data(), w.q.data(), n, hd, n, w.d.data());
-    scatter(w.d.data(), L, g, 1, true, a.cos, a.sin, T(1), a.grad_qkv);
+    scatter(w.d.data(), L.qkv(1), n, g, true, a.cos, a.sin, T(1), a.grad_qkv);
 }
 
 // The group loops, compiled for AVX2 beside the baseline (pita/core/vectorize.h).

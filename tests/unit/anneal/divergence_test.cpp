@@ -1,3 +1,6 @@
+#include <cmath>
+#include <memory>
+
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
@@ -21,21 +24,40 @@ at::Tensor trace_by_columns(const VectorField& f, const at::Tensor& x) {
     return trace;
 }
 
-TEST(Divergence, ExactEqualsTheJacobianTraceOfAnEgnn) {
-    at::manual_seed(4);
+/// A small float64 EGNN on 5 particles (weights drawn after at::manual_seed(seed)) as a vector
+/// field at c_noise 0.1, β 1. Use it with inputs of spread ~2, so that the tanh-bounded
+/// coordinate updates are far from linear.
+VectorField egnn_field(uint64_t seed) {
+    at::manual_seed(seed);
     EgnnOptions o;
     o.n_particles = 5;
     o.hidden = 16;
-    Egnn net(o);
-    net.to(c10::kCPU, at::kDouble);
-    const at::Tensor c = at::full({7}, 0.1, at::kDouble);
-    const at::Tensor beta = at::ones({7}, at::kDouble);
-    // Large enough inputs that the tanh-bounded coordinate updates are far from linear.
-    const VectorField f = [&](const at::Tensor& y) {
+    auto net = std::make_shared<Egnn>(o);
+    net->to(c10::kCPU, at::kDouble);
+    return [net](const at::Tensor& y) {
         const int64_t rows = y.size(0);
-        return net.forward(c.narrow(0, 0, 1).expand({rows}), y,
-                           beta.narrow(0, 0, 1).expand({rows}));
+        return net->forward(at::full({rows}, 0.1, at::kDouble), y, at::ones({rows}, at::kDouble));
     };
+}
+
+/// f(x) = A x on [rows, 2, 3] with A [6, 6] drawn from gen, and the variance of one Rademacher
+/// probe's estimate εᵀAε: 2·Σ_{i≠j} ((A_ij + A_ji)/2)².
+struct LinearField {
+    explicit LinearField(at::Generator& gen) : a(at::randn({6, 6}, gen, at::kDouble)) {
+        const at::Tensor sym = (a + a.t()) / 2;
+        variance = 2.0 * (sym.pow(2).sum() - sym.diagonal().pow(2).sum()).item<double>();
+        const at::Tensor m = a;
+        f = [m](const at::Tensor& y) {
+            return at::matmul(y.reshape({y.size(0), 6}), m.t()).reshape(y.sizes());
+        };
+    }
+    at::Tensor a;
+    double variance;
+    VectorField f;
+};
+
+TEST(Divergence, ExactEqualsTheJacobianTraceOfAnEgnn) {
+    const VectorField f = egnn_field(4);
     at::Generator gen = make_generator(2);
     const at::Tensor x = at::randn({7, 5, 3}, gen, at::kDouble) * 2;
     const at::Tensor reference = trace_by_columns(f, x);
@@ -51,16 +73,7 @@ TEST(Divergence, SeparatePassesOnManyRowsEqualStackedPassesOnFew) {
     // 40 rows in one chunk take the separate passes (one forward, a VJP per copy); chunks of 2
     // rows (max_rows = 2 × 15 copies) take the stacked pass. Same exact divergence to round-off,
     // and both equal the column-by-column trace.
-    at::manual_seed(5);
-    EgnnOptions o;
-    o.n_particles = 5;
-    o.hidden = 16;
-    Egnn net(o);
-    net.to(c10::kCPU, at::kDouble);
-    const VectorField f = [&](const at::Tensor& y) {
-        const int64_t rows = y.size(0);
-        return net.forward(at::full({rows}, 0.1, at::kDouble), y, at::ones({rows}, at::kDouble));
-    };
+    const VectorField f = egnn_field(5);
     at::Generator gen = make_generator(3);
     const at::Tensor x = at::randn({40, 5, 3}, gen, at::kDouble) * 2;
     const ValueAndDivergence separate = exact_divergence(f, x);
@@ -72,19 +85,15 @@ TEST(Divergence, SeparatePassesOnManyRowsEqualStackedPassesOnFew) {
 }
 
 // Hutchinson on the separate passes: f(x) = A x on 64 rows, 300 probes each; the mean over the
-// 64 · 300 probes lies within 5 standard errors of tr A (variance formula as below).
+// 64 · 300 probes lies within 5 standard errors of tr A.
 TEST(Divergence, HutchinsonOnSeparatePassesIsUnbiased) {
     at::Generator gen = make_generator(9);
-    const at::Tensor a = at::randn({6, 6}, gen, at::kDouble);
-    const VectorField f = [&](const at::Tensor& y) {
-        return at::matmul(y.reshape({y.size(0), 6}), a.t()).reshape(y.sizes());
-    };
+    const LinearField lin(gen);
+    const double variance = lin.variance;
     const at::Tensor x = at::randn({64, 2, 3}, gen, at::kDouble);
-    const at::Tensor sym = (a + a.t()) / 2;
-    const double variance = 2.0 * (sym.pow(2).sum() - sym.diagonal().pow(2).sum()).item<double>();
-    const ValueAndDivergence h = hutchinson_divergence(f, x, 300, gen);
+    const ValueAndDivergence h = hutchinson_divergence(lin.f, x, 300, gen);
     ASSERT_EQ(h.divergence.size(0), 64);
-    EXPECT_NEAR(h.divergence.mean().item<double>(), a.trace().item<double>(),
+    EXPECT_NEAR(h.divergence.mean().item<double>(), lin.a.trace().item<double>(),
                 5.0 * std::sqrt(variance / (64 * 300)))
         << "(stochastic)";
     // Each row's estimate has variance / 300: the rows' spread matches within 50 %.
@@ -96,16 +105,13 @@ TEST(Divergence, HutchinsonOnSeparatePassesIsUnbiased) {
 // 2·Σ_{i≠j} ((A_ij + A_ji)/2)². The mean of K = 20 000 probes lies within 5 standard errors.
 TEST(Divergence, HutchinsonIsUnbiasedWithTheKnownVariance) {
     at::Generator gen = make_generator(8);
-    const at::Tensor a = at::randn({6, 6}, gen, at::kDouble);
-    const VectorField f = [&](const at::Tensor& y) {
-        return at::matmul(y.reshape({y.size(0), 6}), a.t()).reshape(y.sizes());
-    };
+    const LinearField lin(gen);
+    const VectorField& f = lin.f;
+    const double variance = lin.variance;
     const at::Tensor x = at::randn({1, 2, 3}, gen, at::kDouble);
-    const at::Tensor sym = (a + a.t()) / 2;
-    const double variance = 2.0 * (sym.pow(2).sum() - sym.diagonal().pow(2).sum()).item<double>();
     constexpr int64_t kProbes = 20000;
     const ValueAndDivergence h = hutchinson_divergence(f, x, kProbes, gen);
-    EXPECT_NEAR(h.divergence.item<double>(), a.trace().item<double>(),
+    EXPECT_NEAR(h.divergence.item<double>(), lin.a.trace().item<double>(),
                 5.0 * std::sqrt(variance / kProbes))
         << "(stochastic)";
     // The per-probe variance matches the formula: 200 single-probe estimates, 5-sigma band on
